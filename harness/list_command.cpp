@@ -1,0 +1,80 @@
+#include "harness/list_command.hpp"
+
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+#include "harness/registry.hpp"
+
+namespace smrlab {
+
+namespace {
+std::string yes_no(bool b) { return b ? "yes" : "no"; }
+
+std::string thread_note(const smr::scheme_traits& t) {
+  return t.max_threads == 0 ? "" : fmt::format(" (at most {} thread)", t.max_threads);
+}
+}  // namespace
+
+std::string list_text() {
+  std::string out = "Schemes\n";
+  out += fmt::format("  {:<18} {:<9} {:<8} {:<8} {:<8} {:<9}  {}\n", "name", "traverses", "bounded",
+                     "robust", "typestbl", "callbacks", "description");
+  for (const auto& s : schemes()) {
+    out += fmt::format("  {:<18} {:<9} {:<8} {:<8} {:<8} {:<9}  {}{}\n", s.name,
+                       yes_no(s.traits.traverses_deleted_nodes), yes_no(s.traits.bounded_garbage),
+                       yes_no(s.traits.robust_to_stalled_threads),
+                       yes_no(s.traits.type_stable_memory),
+                       yes_no(s.traits.needs_structure_callbacks), s.description,
+                       thread_note(s.traits));
+  }
+  out += "\nStructures\n";
+  for (const auto& d : structures()) {
+    out += fmt::format("  {:<18} kind={:<5} k={} l_max={} alpha={} traverses_deleted={}  {}\n",
+                       d.name, smr::to_string(d.kind), d.requirements.hazards_per_thread,
+                       d.requirements.links_per_node, d.requirements.transient_links,
+                       yes_no(d.requirements.traverses_deleted_nodes), d.description);
+  }
+  out += "\nMatrix (scheme x structure)\n";
+  for (const auto& d : structures()) {
+    for (const auto& s : schemes()) {
+      const auto why = pairing_unavailable(s, d);
+      out += fmt::format("  {:<18} x {:<18} {}\n", s.name, d.name,
+                         why ? "unavailable: " + *why : "ok" + thread_note(s.traits));
+    }
+  }
+  return out;
+}
+
+std::string list_json() {
+  nlohmann::json j;
+  for (const auto& s : schemes()) {
+    j["schemes"].push_back({{"name", s.name},
+                            {"description", s.description},
+                            {"traverses_deleted_nodes", s.traits.traverses_deleted_nodes},
+                            {"bounded_garbage", s.traits.bounded_garbage},
+                            {"robust_to_stalled_threads", s.traits.robust_to_stalled_threads},
+                            {"type_stable_memory", s.traits.type_stable_memory},
+                            {"needs_structure_callbacks", s.traits.needs_structure_callbacks},
+                            {"max_threads", s.traits.max_threads}});
+  }
+  for (const auto& d : structures()) {
+    j["structures"].push_back({{"name", d.name},
+                               {"description", d.description},
+                               {"kind", smr::to_string(d.kind)},
+                               {"hazards_per_thread", d.requirements.hazards_per_thread},
+                               {"links_per_node", d.requirements.links_per_node},
+                               {"transient_links", d.requirements.transient_links},
+                               {"traverses_deleted_nodes", d.requirements.traverses_deleted_nodes}});
+    for (const auto& s : schemes()) {
+      const auto why = pairing_unavailable(s, d);
+      j["matrix"].push_back({{"scheme", s.name},
+                             {"structure", d.name},
+                             {"available", !why.has_value()},
+                             {"reason", why.value_or("")}});
+    }
+  }
+  return j.dump(2);
+}
+
+}  // namespace smrlab

@@ -1,0 +1,135 @@
+// smrlab: the driver. `list` shows the registry and the compatibility matrix; `run` runs a
+// sweep (the cross product of the values given for each parameter, or a preset file).
+#include <CLI/CLI.hpp>
+#include <csignal>
+#include <fmt/format.h>
+
+#include <atomic>
+#include <iostream>
+
+#include "harness/list_command.hpp"
+#include "harness/preset.hpp"
+#include "harness/sweep.hpp"
+#include "harness/units.hpp"
+#include "smrlab/build_info.hpp"
+
+namespace {
+
+std::atomic<bool> g_interrupted{false};
+extern "C" void on_signal(int /*sig*/) { g_interrupted.store(true); }
+
+std::string joined_args(int argc, char** argv) {
+  std::string s;
+  for (int i = 0; i < argc; ++i) s += (i != 0 ? " " : "") + std::string(argv[i]);
+  return s;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"smrlab: benchmarks and conformance tests for safe memory reclamation schemes"};
+  app.set_version_flag("--version", std::string(SMRLAB_VERSION) + " (" + SMRLAB_GIT_REV + ")");
+  app.require_subcommand(1);
+
+  auto* list = app.add_subcommand("list", "schemes, structures and the compatibility matrix");
+  std::string list_format = "text";
+  list->add_option("--format", list_format, "text or json")
+      ->check(CLI::IsMember({"text", "json"}));
+
+  auto* run = app.add_subcommand("run", "run a sweep and append one CSV row per trial");
+  smrlab::sweep_options cli;
+  std::string preset, duration, warmup, pin = "compact", memory_cap;
+  std::vector<std::string> schemes, structures;
+  std::vector<unsigned> threads;
+  unsigned trials = 1;
+  std::uint64_t ops_per_thread = 0, prefill = 1000, seed = 1;
+  std::string out;
+  run->add_option("--preset", preset, "experiment preset (TOML); options given here override it")
+      ->check(CLI::ExistingFile);
+  auto* o_schemes = run->add_option("--schemes", schemes, "comma list of schemes (default: all)")
+                        ->delimiter(',');
+  auto* o_structures =
+      run->add_option("--structures", structures, "comma list of structures (default: all)")
+          ->delimiter(',');
+  auto* o_threads = run->add_option("--threads", threads, "comma list of thread counts, e.g. 1,2,4")
+                        ->delimiter(',');
+  auto* o_trials = run->add_option("--trials", trials, "repetitions of each configuration");
+  auto* o_duration = run->add_option("--duration", duration, "measured time per trial, e.g. 1s, 500ms");
+  auto* o_ops = run->add_option("--ops-per-thread", ops_per_thread,
+                                "measure a fixed number of operations per thread instead");
+  o_duration->excludes(o_ops);
+  auto* o_warmup = run->add_option("--warmup", warmup, "warm-up before measuring (default 100ms)");
+  auto* o_prefill = run->add_option("--prefill", prefill, "elements inserted before the workers start");
+  auto* o_pin = run->add_option("--pin", pin, "thread placement: none or compact")
+                    ->check(CLI::IsMember({"none", "compact"}));
+  auto* o_seed = run->add_option("--seed", seed, "base random seed");
+  auto* o_cap = run->add_option("--memory-cap", memory_cap,
+                                "stop a trial whose resident memory exceeds this, e.g. 4GiB");
+  run->add_option("--out", out, "output folder (default results/<date>-<host>-<preset|adhoc>)");
+  run->add_flag("--resume", cli.resume, "continue an existing output folder, skipping finished trials");
+  run->add_flag("--quiet", cli.quiet, "print only failures and the summary");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+
+  if (list->parsed()) {
+    std::cout << (list_format == "json" ? smrlab::list_json() : smrlab::list_text()) << '\n';
+    return 0;
+  }
+
+  smrlab::sweep_options o;
+  try {
+    if (!preset.empty()) smrlab::load_preset(preset, o);
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "smrlab run: {}\n", e.what());
+    return 2;
+  }
+  if (o_schemes->count() != 0) o.schemes = schemes;
+  if (o_structures->count() != 0) o.structures = structures;
+  if (o_threads->count() != 0) o.threads = threads;
+  if (o_trials->count() != 0) o.trials = trials;
+  if (o_duration->count() != 0) {
+    const auto d = smrlab::parse_duration(duration);
+    if (!d) {
+      fmt::print(stderr, "smrlab run: bad --duration '{}': give a positive time such as 1s or 500ms\n",
+                 duration);
+      return 2;
+    }
+    o.mode = smrlab::run_mode::duration;
+    o.duration_s = *d;
+  }
+  if (o_ops->count() != 0) {
+    o.mode = smrlab::run_mode::ops;
+    o.ops_per_thread = ops_per_thread;
+  }
+  if (o_warmup->count() != 0) {
+    const auto d = smrlab::parse_duration(warmup);
+    if (!d && warmup != "0" && warmup != "0s") {
+      fmt::print(stderr, "smrlab run: bad --warmup '{}': give a time such as 100ms, or 0\n", warmup);
+      return 2;
+    }
+    o.warmup_s = d.value_or(0.0);
+  }
+  if (o_prefill->count() != 0) o.prefill = prefill;
+  if (o_pin->count() != 0) o.pin = *smrlab::parse_pin_policy(pin);
+  if (o_seed->count() != 0) o.seed = seed;
+  if (o_cap->count() != 0) {
+    const auto b = smrlab::parse_size(memory_cap);
+    if (!b || *b == 0) {
+      fmt::print(stderr, "smrlab run: bad --memory-cap '{}': give a size such as 4GiB\n", memory_cap);
+      return 2;
+    }
+    o.memory_cap_bytes = *b;
+  }
+  o.out = out;
+  o.resume = cli.resume;
+  o.quiet = cli.quiet;
+  o.command_line = joined_args(argc, argv);
+
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+  return smrlab::run_sweep(o, g_interrupted);
+}

@@ -1,0 +1,119 @@
+#include "harness/preset.hpp"
+
+#include <fmt/format.h>
+
+#include <set>
+#include <toml++/toml.h>
+
+#include "harness/units.hpp"
+
+namespace smrlab {
+
+namespace {
+
+[[noreturn]] void fail(const std::string& path, const std::string& what) {
+  throw std::runtime_error(fmt::format("preset {}: {}", path, what));
+}
+
+std::vector<std::string> string_list(const std::string& path, const toml::node& n,
+                                     const char* key) {
+  const auto* arr = n.as_array();
+  if (arr == nullptr) fail(path, fmt::format("'{}' must be an array of strings", key));
+  std::vector<std::string> out;
+  for (const auto& e : *arr) {
+    const auto v = e.value<std::string>();
+    if (!v) fail(path, fmt::format("'{}' must be an array of strings", key));
+    out.push_back(*v);
+  }
+  return out;
+}
+
+template <class T>
+T integer(const std::string& path, const toml::node& n, const char* key, std::int64_t min) {
+  const auto v = n.value<std::int64_t>();
+  if (!v || *v < min) fail(path, fmt::format("'{}' must be an integer >= {}", key, min));
+  return static_cast<T>(*v);
+}
+
+double seconds(const std::string& path, const toml::node& n, const char* key) {
+  const auto s = n.value<std::string>();
+  const auto d = s ? parse_duration(*s) : std::nullopt;
+  if (!d) fail(path, fmt::format("'{}' must be a duration string such as \"1s\" or \"500ms\"", key));
+  return *d;
+}
+
+}  // namespace
+
+void load_preset(const std::string& path, sweep_options& o) {
+  toml::table t;
+  try {
+    t = toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    const auto& where = e.source().begin;
+    fail(path, fmt::format("line {}, column {}: {}", where.line, where.column, e.description()));
+  }
+  static const std::set<std::string> known{
+      "name", "description", "schemes",  "structures", "threads", "trials", "duration",
+      "ops_per_thread", "warmup", "prefill", "pin", "seed", "memory_cap"};
+  for (const auto& [k, v] : t) {
+    if (known.count(std::string(k.str())) == 0) {
+      fail(path, fmt::format("unknown key '{}'; known keys: name, description, schemes, "
+                             "structures, threads, trials, duration, ops_per_thread, warmup, "
+                             "prefill, pin, seed, memory_cap",
+                             k.str()));
+    }
+  }
+  if (t.contains("duration") && t.contains("ops_per_thread")) {
+    fail(path, "give either 'duration' or 'ops_per_thread', not both");
+  }
+  o.preset = path;
+  if (const auto* n = t.get("name")) {
+    const auto v = n->value<std::string>();
+    if (!v || v->empty()) fail(path, "'name' must be a non-empty string");
+    o.label = *v;
+  }
+  if (const auto* n = t.get("description"); n != nullptr && !n->is_string()) {
+    fail(path, "'description' must be a string");
+  }
+  if (const auto* n = t.get("schemes")) o.schemes = string_list(path, *n, "schemes");
+  if (const auto* n = t.get("structures")) o.structures = string_list(path, *n, "structures");
+  if (const auto* n = t.get("threads")) {
+    const auto* arr = n->as_array();
+    if (arr == nullptr || arr->empty()) fail(path, "'threads' must be a non-empty array of integers");
+    o.threads.clear();
+    for (const auto& e : *arr) o.threads.push_back(integer<unsigned>(path, e, "threads", 1));
+  }
+  if (const auto* n = t.get("trials")) o.trials = integer<unsigned>(path, *n, "trials", 1);
+  if (const auto* n = t.get("duration")) {
+    o.mode = run_mode::duration;
+    o.duration_s = seconds(path, *n, "duration");
+  }
+  if (const auto* n = t.get("ops_per_thread")) {
+    o.mode = run_mode::ops;
+    o.ops_per_thread = integer<std::uint64_t>(path, *n, "ops_per_thread", 1);
+  }
+  if (const auto* n = t.get("warmup")) {
+    const auto s = n->value<std::string>();
+    if (s && (*s == "0" || *s == "0s")) {
+      o.warmup_s = 0;
+    } else {
+      o.warmup_s = seconds(path, *n, "warmup");
+    }
+  }
+  if (const auto* n = t.get("prefill")) o.prefill = integer<std::uint64_t>(path, *n, "prefill", 0);
+  if (const auto* n = t.get("seed")) o.seed = integer<std::uint64_t>(path, *n, "seed", 0);
+  if (const auto* n = t.get("pin")) {
+    const auto s = n->value<std::string>();
+    const auto p = s ? parse_pin_policy(*s) : std::nullopt;
+    if (!p) fail(path, "'pin' must be \"none\" or \"compact\"");
+    o.pin = *p;
+  }
+  if (const auto* n = t.get("memory_cap")) {
+    const auto s = n->value<std::string>();
+    const auto b = s ? parse_size(*s) : std::nullopt;
+    if (!b) fail(path, "'memory_cap' must be a size string such as \"4GiB\"");
+    o.memory_cap_bytes = *b;
+  }
+}
+
+}  // namespace smrlab

@@ -1,0 +1,48 @@
+// A sweep: the cross product of the values given for each parameter, run trial by trial, one
+// CSV row appended and flushed per trial, with progress and ETA on stderr. An interrupted or
+// crashed sweep keeps every finished row; --resume skips them.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "harness/topology.hpp"
+#include "harness/trial.hpp"
+
+namespace smrlab {
+
+struct sweep_options {
+  std::vector<std::string> schemes;     // empty: every registered scheme
+  std::vector<std::string> structures;  // empty: every registered structure
+  std::vector<unsigned> threads{1, 2};
+  unsigned trials = 1;
+  run_mode mode = run_mode::duration;
+  double duration_s = 1.0;
+  std::uint64_t ops_per_thread = 0;
+  double warmup_s = 0.1;
+  std::uint64_t prefill = 1000;
+  pin_policy pin = pin_policy::compact;
+  std::uint64_t seed = 1;
+  std::uint64_t memory_cap_bytes = 0;
+  std::string label = "adhoc";  // names the default output folder
+  std::filesystem::path out;    // empty: results/<date>-<host>-<label>
+  bool resume = false;
+  bool quiet = false;
+  std::string preset;        // the preset file, if any (recorded in meta.json)
+  std::string command_line;  // recorded in meta.json
+};
+
+// Checks names and values; returns an empty string when the options are usable, else the
+// error to print.
+std::string validate(const sweep_options& o);
+
+// Runs the sweep. Returns the process exit code: 0 done, 2 bad input or nothing to run,
+// 1 a trial was invalid or failed, 130 interrupted.
+int run_sweep(const sweep_options& o, const std::atomic<bool>& interrupt);
+
+std::filesystem::path default_output_dir(const std::string& label);
+
+}  // namespace smrlab

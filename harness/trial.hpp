@@ -1,0 +1,357 @@
+// One trial of one scheme x structure pairing (DESIGN.md, "The harness"):
+//   1. build the domain and the structure, prefill, start and pin the workers, warm up;
+//   2. measure for a duration or a fixed number of operations per thread;
+//   3. a sampler thread records unreclaimed objects and RSS every ~1 ms;
+//   4. stop at the end, on a memory cap, or on an interrupt;
+//   5. validate the structure (conservation of elements), tear down, and check that everything
+//      retired was reclaimed and everything allocated was freed.
+// The conformance tests call the same function, so the harness and the tests share one
+// definition of a correct trial.
+#pragma once
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "harness/element_checksum.hpp"
+#include "harness/process_memory.hpp"
+#include "harness/topology.hpp"
+#include "schemes/scheme.hpp"
+#include "structures/structure.hpp"
+
+namespace smrlab {
+
+enum class run_mode { duration, ops };
+
+struct trial_config {
+  unsigned threads = 1;
+  unsigned trial = 1;
+  std::uint64_t seed = 1;
+  run_mode mode = run_mode::duration;
+  double duration_s = 1.0;            // duration mode
+  std::uint64_t ops_per_thread = 0;   // ops mode
+  double warmup_s = 0.1;
+  std::uint64_t prefill = 1000;
+  unsigned push_percent = 50;         // pool workloads: the rest are pops
+  pin_policy pin = pin_policy::none;
+  const topology* machine = nullptr;  // needed when pin != none
+  std::uint64_t memory_cap_bytes = 0; // 0 = no cap
+  bool keep_timeseries = true;
+  const std::atomic<bool>* interrupt = nullptr;  // set from a signal handler to stop early
+};
+
+struct memory_sample {
+  double t_ms;
+  std::int64_t unreclaimed;
+  std::uint64_t rss_bytes;
+};
+
+enum class trial_status { ok, memory_cap, error, interrupted };
+
+inline std::string_view to_string(trial_status s) {
+  switch (s) {
+    case trial_status::ok:
+      return "ok";
+    case trial_status::memory_cap:
+      return "memory_cap";
+    case trial_status::error:
+      return "error";
+    case trial_status::interrupted:
+      return "interrupted";
+  }
+  return "?";
+}
+
+struct trial_result {
+  double elapsed_s = 0;
+  std::uint64_t total_ops = 0;
+  std::uint64_t ops_min_thread = 0;
+  std::uint64_t ops_max_thread = 0;
+  smr::counter_totals at_end;  // at the end of the measured phase, before teardown
+  std::int64_t unreclaimed_peak = 0;
+  double unreclaimed_mean = 0;
+  std::int64_t unreclaimed_end = 0;
+  std::optional<std::uint64_t> bound;
+  std::uint64_t rss_peak_bytes = 0;
+  std::uint64_t pool_bytes_peak = 0;
+  std::size_t samples = 0;
+  std::string teardown = "ok";
+  std::string valid = "ok";
+  trial_status status = trial_status::ok;
+  std::string message;
+  std::vector<int> pinned_pus;  // per worker; -1 when unbound
+  std::vector<memory_sample> timeseries;
+
+  double throughput() const { return elapsed_s > 0 ? static_cast<double>(total_ops) / elapsed_s : 0; }
+  double fairness() const {
+    return ops_max_thread > 0 ? static_cast<double>(ops_min_thread) / static_cast<double>(ops_max_thread) : 0;
+  }
+};
+
+namespace trial_detail {
+
+enum phase : int { starting, warmup, measure, stop, teardown };
+
+// A small, fast per-thread generator (xorshift64*), seeded from the trial seed and thread.
+class op_rng {
+ public:
+  explicit op_rng(std::uint64_t seed) : s_(mix64(seed) | 1U) {}
+  std::uint64_t next() noexcept {
+    s_ ^= s_ >> 12U;
+    s_ ^= s_ << 25U;
+    s_ ^= s_ >> 27U;
+    return s_ * 0x2545f4914f6cdd1dULL;
+  }
+  unsigned percent() noexcept { return static_cast<unsigned>((next() >> 32U) % 100U); }
+
+ private:
+  std::uint64_t s_;
+};
+
+struct alignas(64) worker_state {
+  std::uint64_t measured_ops = 0;
+  element_checksum pushed;
+  element_checksum popped;
+  int pu = -1;
+  std::exception_ptr error;
+};
+
+inline void wait_until(const std::atomic<int>& phase, int at_least) {
+  while (phase.load(std::memory_order_acquire) < at_least) std::this_thread::yield();
+}
+
+}  // namespace trial_detail
+
+template <class S, class DS>
+  requires smr::pool_structure<DS, S>
+trial_result run_trial(const trial_config& cfg) {
+  using namespace trial_detail;
+  using clock = std::chrono::steady_clock;
+  trial_result r;
+
+  smr::domain_config dc = smr::config_for(DS::requirements, std::max(512U, cfg.threads + 8));
+  r.bound = S::bound(smr::bound_inputs{cfg.threads, DS::requirements, dc.scan_threshold_min});
+  auto domain = std::make_unique<typename S::domain>(dc);
+  auto structure = std::make_unique<DS>(*domain);
+
+  // 1. Prefill from this thread, with a handle released before the workers register.
+  element_checksum prefilled;
+  {
+    typename S::thread_handle h(*domain);
+    for (std::uint64_t i = 0; i < cfg.prefill; ++i) {
+      const std::uint64_t v = unique_value(cfg.threads, i);
+      structure->push(h, v);
+      prefilled.add(v);
+    }
+  }
+
+  std::atomic<int> phase{starting};
+  std::atomic<unsigned> ready{0};
+  std::atomic<unsigned> stopped{0};
+  std::atomic<bool> cap_hit{false};
+  std::vector<worker_state> workers(cfg.threads);
+
+  auto worker = [&](unsigned id) {
+    worker_state& me = workers[id];
+    try {
+      if (cfg.pin != pin_policy::none && cfg.machine != nullptr) {
+        if (auto pu = cfg.machine->pu_for(id, cfg.pin);
+            pu && cfg.machine->bind_current_thread(*pu)) {
+          me.pu = static_cast<int>(*pu);
+        }
+      }
+      typename S::thread_handle h(*domain);
+      op_rng rng(cfg.seed * 1000003ULL + id);
+      std::uint64_t sequence = 0;
+      auto one_op = [&] {
+        if (rng.percent() < cfg.push_percent) {
+          const std::uint64_t v = unique_value(id, sequence++);
+          structure->push(h, v);
+          me.pushed.add(v);
+        } else if (auto v = structure->pop(h)) {
+          me.popped.add(*v);
+        }
+      };
+      ready.fetch_add(1, std::memory_order_acq_rel);
+      wait_until(phase, warmup);
+      std::uint64_t ops = 0;
+      std::uint64_t ops_at_measure = 0;
+      bool measuring = false;
+      for (;;) {
+        // Relaxed: only a signal to stop or to start counting; nothing is published with it.
+        const int ph = phase.load(std::memory_order_relaxed);
+        if (ph >= stop) break;
+        if (!measuring && ph == measure) {
+          measuring = true;
+          ops_at_measure = ops;
+        }
+        if (cfg.mode == run_mode::ops && measuring && ops - ops_at_measure >= cfg.ops_per_thread) {
+          break;
+        }
+        one_op();
+        ++ops;
+      }
+      me.measured_ops = measuring ? ops - ops_at_measure : 0;
+      stopped.fetch_add(1, std::memory_order_acq_rel);
+      // Keep the handle until the main thread has read the counters at the end of measurement.
+      wait_until(phase, teardown);
+    } catch (...) {
+      me.error = std::current_exception();
+      phase.store(stop, std::memory_order_release);
+      stopped.fetch_add(1, std::memory_order_acq_rel);
+    }
+  };
+
+  // 3. The sampler.
+  const auto t_origin = clock::now();
+  std::atomic<bool> sampler_done{false};
+  std::vector<memory_sample> samples;
+  std::int64_t measured_sum = 0;
+  std::size_t measured_count = 0;
+  std::thread sampler([&] {
+    rss_reader rss;
+    while (!sampler_done.load(std::memory_order_acquire)) {
+      const smr::counter_totals c = domain->counters();
+      const std::uint64_t bytes = rss.bytes();
+      const double t = std::chrono::duration<double, std::milli>(clock::now() - t_origin).count();
+      samples.push_back({t, c.unreclaimed(), bytes});
+      r.pool_bytes_peak = std::max(r.pool_bytes_peak, c.pool_bytes);
+      if (phase.load(std::memory_order_relaxed) == measure) {
+        measured_sum += c.unreclaimed();
+        ++measured_count;
+      }
+      if (cfg.memory_cap_bytes != 0 && bytes > cfg.memory_cap_bytes) {
+        cap_hit.store(true, std::memory_order_release);
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+  });
+
+  std::vector<std::thread> threads;
+  threads.reserve(cfg.threads);
+  for (unsigned i = 0; i < cfg.threads; ++i) threads.emplace_back(worker, i);
+  while (ready.load(std::memory_order_acquire) + stopped.load(std::memory_order_acquire) <
+         cfg.threads) {
+    std::this_thread::yield();
+  }
+
+  auto interrupted = [&] {
+    return cfg.interrupt != nullptr && cfg.interrupt->load(std::memory_order_relaxed);
+  };
+  auto should_stop = [&] {
+    return interrupted() || cap_hit.load(std::memory_order_acquire) ||
+           phase.load(std::memory_order_acquire) >= stop;
+  };
+  // Sleeps in short slices so a cap, an interrupt or a worker error ends the phase early.
+  auto run_for = [&](double seconds, auto done) {
+    const auto until = clock::now() + std::chrono::duration<double>(seconds);
+    while (clock::now() < until && !should_stop() && !done()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+  };
+  auto never = [] { return false; };
+
+  // 2. Warm up, then measure.
+  phase.store(warmup, std::memory_order_release);
+  run_for(cfg.warmup_s, never);
+  int expected = warmup;
+  phase.compare_exchange_strong(expected, measure, std::memory_order_acq_rel);
+  const auto t_start = clock::now();
+  if (cfg.mode == run_mode::duration) {
+    run_for(cfg.duration_s, never);
+  } else {
+    run_for(1e9, [&] { return stopped.load(std::memory_order_acquire) == cfg.threads; });
+  }
+  expected = measure;
+  phase.compare_exchange_strong(expected, stop, std::memory_order_acq_rel);
+  while (stopped.load(std::memory_order_acquire) < cfg.threads) std::this_thread::yield();
+  const auto t_end = clock::now();
+
+  r.at_end = domain->counters();
+  r.unreclaimed_end = r.at_end.unreclaimed();
+  sampler_done.store(true, std::memory_order_release);
+  sampler.join();
+  phase.store(teardown, std::memory_order_release);
+  for (auto& t : threads) t.join();
+
+  r.elapsed_s = std::chrono::duration<double>(t_end - t_start).count();
+  r.samples = samples.size();
+  for (const auto& s : samples) {
+    r.unreclaimed_peak = std::max(r.unreclaimed_peak, s.unreclaimed);
+    r.rss_peak_bytes = std::max(r.rss_peak_bytes, s.rss_bytes);
+  }
+  r.unreclaimed_peak = std::max(r.unreclaimed_peak, r.unreclaimed_end);
+  r.unreclaimed_mean = measured_count > 0
+                           ? static_cast<double>(measured_sum) / static_cast<double>(measured_count)
+                           : static_cast<double>(r.unreclaimed_end);
+  if (cfg.keep_timeseries) r.timeseries = std::move(samples);
+
+  element_checksum expected_left = prefilled;
+  r.ops_min_thread = workers.empty() ? 0 : UINT64_MAX;
+  for (auto& w : workers) {
+    r.total_ops += w.measured_ops;
+    r.ops_min_thread = std::min(r.ops_min_thread, w.measured_ops);
+    r.ops_max_thread = std::max(r.ops_max_thread, w.measured_ops);
+    expected_left += w.pushed;
+    expected_left -= w.popped;
+    r.pinned_pus.push_back(w.pu);
+    if (w.error && r.status != trial_status::error) {
+      r.status = trial_status::error;
+      try {
+        std::rethrow_exception(w.error);
+      } catch (const std::exception& e) {
+        r.message = e.what();
+      } catch (...) {
+        r.message = "unknown exception in a worker";
+      }
+    }
+  }
+  if (r.status == trial_status::ok && cap_hit.load()) {
+    r.status = trial_status::memory_cap;
+    r.message = "resident memory exceeded the cap of " + std::to_string(cfg.memory_cap_bytes) +
+                " bytes; the trial was stopped early";
+  }
+  if (r.status == trial_status::ok && interrupted()) r.status = trial_status::interrupted;
+
+  // 5. Validate: drain what is left and compare with pushed - popped.
+  element_checksum left;
+  {
+    typename S::thread_handle h(*domain);
+    while (auto v = structure->pop(h)) left.add(*v);
+  }
+  if (left != expected_left) {
+    r.valid = "element conservation failed: expected " + expected_left.describe() + ", found " +
+              left.describe();
+  }
+
+  // Teardown: everything retired is reclaimed, everything allocated is freed.
+  domain->reclaim_all_quiescent();
+  const smr::counter_totals drained = domain->counters();
+  structure.reset();
+  const smr::counter_totals last = domain->counters();
+  std::string problems;
+  if (drained.retired != drained.reclaimed) {
+    problems += "retired " + std::to_string(drained.retired) + " but reclaimed " +
+                std::to_string(drained.reclaimed) + " after draining; ";
+  }
+  if (last.allocated != last.reclaimed + last.destroyed) {
+    problems += "allocated " + std::to_string(last.allocated) + " but freed " +
+                std::to_string(last.reclaimed + last.destroyed) + "; ";
+  }
+  if (!problems.empty()) {
+    problems.resize(problems.size() - 2);
+    r.teardown = problems;
+  }
+  domain.reset();
+  return r;
+}
+
+}  // namespace smrlab

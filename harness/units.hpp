@@ -1,0 +1,17 @@
+// Parsing of the units users type: durations ("1s", "500ms", "2m") and sizes ("4GiB").
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace smrlab {
+
+// Seconds, or nullopt if `s` is not a positive number followed by ms, s, m or h.
+std::optional<double> parse_duration(std::string_view s);
+// Bytes, or nullopt if `s` is not a number optionally followed by K, M, G, KiB, MiB, GiB (or B).
+std::optional<std::uint64_t> parse_size(std::string_view s);
+std::string format_seconds(double s);  // "1:05" or "0:07"
+
+}  // namespace smrlab

@@ -1,0 +1,242 @@
+#!/usr/bin/env bash
+# smrlab test job (CI runs it through .ci/run): set-up, then for each build preset
+# configure, build and run the test layers; the plotting tests run at the end.
+# Fails fast: the first failing stage ends the run (exit status non-zero) after the
+# summary table.
+set -euo pipefail
+
+usage() {
+  cat <<'USAGE'
+Usage: ./run_tests.sh [--presets "release asan tsan"] [--jobs N] [--test-jobs N]
+                      [--no-pytest] [--help]
+
+For each preset (default: release asan tsan):
+  cmake --preset P -DSMRLAB_PLUGIN_DIRS="$PWD/examples/plugins"
+  cmake --build --preset P --parallel JOBS
+  ctest --preset P                            (release, debug: every test)
+  ctest --preset P -L 'unit|conformance'      (asan, tsan)
+then the plotting tests: PYTHON -m pytest tests/plots -q
+
+Options:
+  --presets LIST   space-separated presets from CMakePresets.json
+                   (release, debug, asan, tsan); default "release asan tsan"
+  --jobs N         build parallelism (default: nproc)
+  --test-jobs N    ctest parallelism (default: 1; stress tests want the cores)
+  --no-pytest      skip the tests/plots stage
+  --help           show this help
+
+Sanitizer options exported (values already in the environment are appended,
+so they override these key by key):
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1
+  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+  TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
+
+Ends with a table of stages and times and a line "N passed, N failed".
+Exit status: 0 every stage passed; otherwise the failing stage's status
+(2 for bad usage).
+USAGE
+}
+
+cd "$(dirname "${BASH_SOURCE[0]}")"
+ROOT="$PWD"
+
+presets="release asan tsan"
+jobs="$(nproc 2>/dev/null || echo 2)"
+test_jobs=1
+run_pytest=1
+
+need_value() {
+  if [ "$#" -lt 2 ] || [ -z "$2" ]; then
+    echo "run_tests.sh: error: $1 needs a value (see --help)" >&2
+    exit 2
+  fi
+}
+need_int() {
+  case "$2" in
+    '' | *[!0-9]* | 0)
+      echo "run_tests.sh: error: $1 needs a positive integer, got '$2'" >&2
+      exit 2
+      ;;
+  esac
+}
+
+while [ "$#" -gt 0 ]; do
+  case "$1" in
+    --presets)
+      need_value "$@"
+      presets="$2"
+      shift
+      ;;
+    --presets=*) presets="${1#*=}" ;;
+    --jobs | -j)
+      need_value "$@"
+      need_int "$1" "$2"
+      jobs="$2"
+      shift
+      ;;
+    --jobs=*)
+      jobs="${1#*=}"
+      need_int --jobs "$jobs"
+      ;;
+    --test-jobs)
+      need_value "$@"
+      need_int "$1" "$2"
+      test_jobs="$2"
+      shift
+      ;;
+    --test-jobs=*)
+      test_jobs="${1#*=}"
+      need_int --test-jobs "$test_jobs"
+      ;;
+    --no-pytest) run_pytest=0 ;;
+    -h | --help)
+      usage
+      exit 0
+      ;;
+    *)
+      echo "run_tests.sh: error: unknown option '$1' (see --help)" >&2
+      exit 2
+      ;;
+  esac
+  shift
+done
+
+read -r -a preset_list <<<"$presets"
+if [ "${#preset_list[@]}" -eq 0 ]; then
+  echo "run_tests.sh: error: --presets is empty" >&2
+  exit 2
+fi
+for p in "${preset_list[@]}"; do
+  case "$p" in
+    release | debug | asan | tsan) ;;
+    *)
+      echo "run_tests.sh: error: unknown preset '$p' (expected release, debug, asan or tsan)" >&2
+      exit 2
+      ;;
+  esac
+done
+
+# Sanitizer runtime options. Options already in the environment are appended, and the
+# sanitizers let a later key override an earlier one, so the caller's values win.
+export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:strict_string_checks=1${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
+export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1${TSAN_OPTIONS:+:$TSAN_OPTIONS}"
+
+# ---------------------------------------------------------------- stage bookkeeping
+stage_names=()
+stage_results=()
+stage_times=()
+passed=0
+failed=0
+
+# Wall clock in microseconds (bash 5's EPOCHREALTIME; whole seconds on older bash).
+now_us() {
+  if [ -n "${EPOCHREALTIME:-}" ]; then
+    local t="${EPOCHREALTIME/[.,]/}"
+    echo "$((10#$t))"
+  else
+    echo "$((SECONDS * 1000000))"
+  fi
+}
+# secs_since START_US: elapsed seconds with one decimal.
+secs_since() {
+  local d=$(($(now_us) - $1))
+  printf '%d.%d' "$((d / 1000000))" "$((d % 1000000 / 100000))"
+}
+run_start="$(now_us)"
+
+print_summary() {
+  local i
+  echo
+  echo "================================================================ summary"
+  printf '%-28s %-8s %10s\n' "stage" "result" "seconds"
+  printf '%-28s %-8s %10s\n' "----------------------------" "--------" "----------"
+  for i in "${!stage_names[@]}"; do
+    printf '%-28s %-8s %10s\n' "${stage_names[$i]}" "${stage_results[$i]}" "${stage_times[$i]}"
+  done
+  printf '%-28s %-8s %10s\n' "total" "" "$(secs_since "$run_start")"
+  echo
+  echo "${passed} passed, ${failed} failed"
+}
+
+# Remaining stages, listed as skipped when an earlier one fails.
+planned=("setup")
+for p in "${preset_list[@]}"; do
+  planned+=("configure $p" "build $p" "test $p")
+done
+if [ "$run_pytest" -eq 1 ]; then
+  planned+=("pytest plots")
+fi
+
+# run_stage NAME CMD...: banner, run, record; on failure print the summary and exit.
+run_stage() {
+  local name="$1" start rc=0 elapsed i
+  shift
+  start="$(now_us)"
+  echo
+  echo "================================================================ ${name}"
+  echo "+ $(printf '%q ' "$@")"
+  "$@" || rc=$?
+  elapsed="$(secs_since "$start")"
+  stage_names+=("$name")
+  stage_times+=("$elapsed")
+  if [ "$rc" -eq 0 ]; then
+    stage_results+=("passed")
+    passed=$((passed + 1))
+    echo "---------------------------------------------------------------- ${name}: passed (${elapsed}s)"
+    return 0
+  fi
+  stage_results+=("FAILED")
+  failed=$((failed + 1))
+  echo "---------------------------------------------------------------- ${name}: FAILED, exit ${rc} (${elapsed}s)"
+  for ((i = ${#stage_names[@]}; i < ${#planned[@]}; i++)); do
+    stage_names+=("${planned[$i]}")
+    stage_results+=("skipped")
+    stage_times+=("-")
+  done
+  print_summary
+  exit "$rc"
+}
+
+# TSan in g++ 12 cannot map its shadow memory when the kernel randomises mmap with
+# more than 28 bits ("FATAL: ThreadSanitizer: unexpected memory mapping"); running
+# the tests with ASLR off avoids it where setarch is allowed.
+tsan_prefix=()
+rnd_bits="$(cat /proc/sys/vm/mmap_rnd_bits 2>/dev/null || echo 0)"
+if [ "$rnd_bits" -gt 28 ] && command -v setarch >/dev/null 2>&1 &&
+  setarch "$(uname -m)" -R true >/dev/null 2>&1; then
+  tsan_prefix=(setarch "$(uname -m)" -R)
+fi
+
+run_pytest_stage() {
+  local py
+  py="$("$ROOT/scripts/find_python.sh" --with-pytest)" || return 1
+  echo "using $py"
+  # -p no:cacheprovider: keep the checkout clean of .pytest_cache.
+  "$py" -m pytest -p no:cacheprovider -q tests/plots
+}
+
+echo "smrlab tests: presets '${preset_list[*]}', build jobs ${jobs}, test jobs ${test_jobs}"
+echo "ASAN_OPTIONS=${ASAN_OPTIONS}"
+echo "UBSAN_OPTIONS=${UBSAN_OPTIONS}"
+echo "TSAN_OPTIONS=${TSAN_OPTIONS}"
+if [ "${#tsan_prefix[@]}" -gt 0 ]; then
+  echo "TSan tests run under: ${tsan_prefix[*]} (vm.mmap_rnd_bits=${rnd_bits})"
+fi
+
+run_stage "setup" "$ROOT/scripts/setup.sh"
+for p in "${preset_list[@]}"; do
+  run_stage "configure $p" cmake --preset "$p" -DSMRLAB_PLUGIN_DIRS="$ROOT/examples/plugins"
+  run_stage "build $p" cmake --build --preset "$p" --parallel "$jobs"
+  test_cmd=(ctest --preset "$p" --parallel "$test_jobs")
+  case "$p" in
+    asan) test_cmd+=(-L 'unit|conformance') ;;
+    tsan) test_cmd=("${tsan_prefix[@]+"${tsan_prefix[@]}"}" "${test_cmd[@]}" -L 'unit|conformance') ;;
+  esac
+  run_stage "test $p" "${test_cmd[@]}"
+done
+if [ "$run_pytest" -eq 1 ]; then
+  run_stage "pytest plots" run_pytest_stage
+fi
+
+print_summary

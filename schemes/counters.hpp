@@ -1,0 +1,53 @@
+// Per-thread reclamation counters. Each thread writes only its own cache line (single-writer,
+// no read-modify-write), and readers sum them. unreclaimed = retired - reclaimed is the one
+// definition of garbage used by every scheme, the sampler, the CSV and the plots.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+
+namespace smr {
+
+struct counter_totals {
+  std::uint64_t allocated = 0;  // objects created through make()
+  std::uint64_t retired = 0;    // objects handed to retire()
+  std::uint64_t reclaimed = 0;  // retired objects destroyed and freed
+  std::uint64_t destroyed = 0;  // never-retired objects freed at structure teardown
+  std::uint64_t pool_bytes = 0; // bytes held by type-stable pools (0 without a pool)
+
+  std::int64_t unreclaimed() const noexcept {
+    return static_cast<std::int64_t>(retired) - static_cast<std::int64_t>(reclaimed);
+  }
+};
+
+class alignas(64) thread_counters {
+ public:
+  // Only the owning thread calls these. The release store pairs with the acquire loads in
+  // read_into(), so a reader that sees a reclaim also sees the matching retire.
+  void count_allocated(std::uint64_t n = 1) noexcept { bump(allocated_, n); }
+  void count_retired(std::uint64_t n = 1) noexcept { bump(retired_, n); }
+  void count_reclaimed(std::uint64_t n = 1) noexcept { bump(reclaimed_, n); }
+  void count_destroyed(std::uint64_t n = 1) noexcept { bump(destroyed_, n); }
+
+  // Adds the reclaimed-side counters first and the retired side after: with the acquire loads
+  // this keeps a concurrent sum's retired - reclaimed from going below zero.
+  static void sum_reclaimed_side(const thread_counters& c, counter_totals& t) noexcept {
+    t.reclaimed += c.reclaimed_.load(std::memory_order_acquire);
+    t.destroyed += c.destroyed_.load(std::memory_order_acquire);
+  }
+  static void sum_retired_side(const thread_counters& c, counter_totals& t) noexcept {
+    t.retired += c.retired_.load(std::memory_order_acquire);
+    t.allocated += c.allocated_.load(std::memory_order_acquire);
+  }
+
+ private:
+  static void bump(std::atomic<std::uint64_t>& c, std::uint64_t n) noexcept {
+    c.store(c.load(std::memory_order_relaxed) + n, std::memory_order_release);
+  }
+  std::atomic<std::uint64_t> allocated_{0};
+  std::atomic<std::uint64_t> retired_{0};
+  std::atomic<std::uint64_t> reclaimed_{0};
+  std::atomic<std::uint64_t> destroyed_{0};
+};
+
+}  // namespace smr

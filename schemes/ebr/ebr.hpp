@@ -1,0 +1,203 @@
+// ebr: epoch-based reclamation after Fraser (2004). A global epoch; a thread entering an
+// operation announces "active at epoch e"; the epoch advances once every active thread has
+// announced the current one; a node retired at epoch e is freed once the epoch reaches e + 2.
+// Each thread keeps three limbo lists indexed by epoch mod 3. A thread stalled inside an
+// operation stops the epoch, so garbage is unbounded: the stall experiments show this.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "../domain_base.hpp"
+#include "../plain_ref.hpp"
+#include "../retired_object.hpp"
+
+namespace smr {
+
+struct ebr {
+  static constexpr std::string_view name = "ebr";
+  static constexpr std::string_view description =
+      "epoch-based reclamation (Fraser 2004), three limbo lists per thread";
+  static constexpr scheme_traits traits{
+      .traverses_deleted_nodes = true,  // nothing retired during a pinned operation is freed
+      .bounded_garbage = false,
+      .robust_to_stalled_threads = false,
+      .type_stable_memory = false,
+      .needs_structure_callbacks = false,
+  };
+  static std::optional<std::uint64_t> bound(const bound_inputs& /*unused*/) {
+    return std::nullopt;
+  }
+
+  struct node_base {};
+  template <class T>
+  using link = atomic_marked_ptr<T>;
+  template <class T>
+  using ref = plain_ref<T>;
+
+  struct limbo_list {
+    std::uint64_t epoch = 0;  // the global epoch its objects were retired in
+    retired_list objects;
+  };
+
+  struct slot {
+    // (epoch << 1) | active. Written by the owner, read by threads advancing the epoch.
+    std::atomic<std::uint64_t> announcement{0};
+    thread_counters counters;
+    // Owner-only state.
+    unsigned nesting = 0;
+    std::uint64_t pinned_epoch = 0;
+    unsigned retires_since_advance = 0;
+    std::array<limbo_list, 3> limbo{};
+  };
+
+  class domain : public domain_base<slot> {
+   public:
+    explicit domain(const domain_config& config = {}) : domain_base<slot>(config) {}
+    ~domain() { reclaim_all_quiescent(); }
+
+    std::uint64_t epoch() const noexcept { return epoch_.load(std::memory_order_seq_cst); }
+
+    // Advances the global epoch if every active thread has announced the current one.
+    // seq_cst throughout: the loads of announcements form a store-load pattern with the
+    // announcing exchange in enter(), and the CAS is ordered before any later epoch load of the
+    // threads that free limbo lists.
+    bool try_advance() {
+      std::uint64_t e = epoch_.load(std::memory_order_seq_cst);
+      bool all_current = true;
+      registry().for_each_slot([&](const slot& s) {
+        const std::uint64_t a = s.announcement.load(std::memory_order_seq_cst);
+        if ((a & 1U) != 0 && (a >> 1U) != e) all_current = false;
+      });
+      return all_current && epoch_.compare_exchange_strong(e, e + 1, std::memory_order_seq_cst);
+    }
+
+    void add_orphans(std::array<limbo_list, 3>& limbo) {
+      const std::scoped_lock lock(orphans_mutex_);
+      for (auto& l : limbo) {
+        if (!l.objects.empty()) orphans_.push_back(std::move(l));
+        l = limbo_list{};
+      }
+      has_orphans_.store(true, std::memory_order_relaxed);
+    }
+
+    // Frees orphaned limbo lists (left by exited threads) that are two epochs old; the caller
+    // counts them as its own reclaims.
+    std::size_t reclaim_orphans(std::uint64_t current_epoch) {
+      if (!has_orphans_.load(std::memory_order_relaxed)) return 0;
+      const std::unique_lock lock(orphans_mutex_, std::try_to_lock);
+      if (!lock.owns_lock()) return 0;
+      std::size_t n = 0;
+      std::erase_if(orphans_, [&](limbo_list& l) {
+        if (l.epoch + 2 > current_epoch) return false;
+        n += reclaim_all(l.objects);
+        return true;
+      });
+      has_orphans_.store(!orphans_.empty(), std::memory_order_relaxed);
+      return n;
+    }
+
+    void reclaim_all_quiescent() {
+      require_quiescent("ebr::reclaim_all_quiescent");
+      std::size_t n = 0;
+      registry().for_each_slot([&](slot& s) {
+        for (auto& l : s.limbo) n += reclaim_all(l.objects);
+      });
+      for (auto& l : orphans_) n += reclaim_all(l.objects);
+      orphans_.clear();
+      has_orphans_.store(false, std::memory_order_relaxed);
+      teardown_counters().count_reclaimed(n);
+    }
+
+   private:
+    alignas(64) std::atomic<std::uint64_t> epoch_{0};
+    alignas(64) std::mutex orphans_mutex_;
+    std::vector<limbo_list> orphans_;
+    std::atomic<bool> has_orphans_{false};
+  };
+
+  class thread_handle : public registered_thread<domain, slot>,
+                        public plain_link_operations<thread_handle> {
+   public:
+    explicit thread_handle(domain& d) : registered_thread<domain, slot>(d) {}
+    ~thread_handle() {
+      domain& d = owner();
+      d.try_advance();
+      reclaim_expired(d.epoch());
+      d.add_orphans(own_slot().limbo);
+    }
+    thread_handle(const thread_handle&) = delete;
+    thread_handle& operator=(const thread_handle&) = delete;
+
+    // Pin. Re-entrant: only the outermost guard announces.
+    void enter() noexcept {
+      slot& s = own_slot();
+      if (s.nesting++ != 0) return;
+      // A stale epoch is safe: the announcement is made before any shared pointer is read, so
+      // nodes retired at older epochs were already unreachable.
+      s.pinned_epoch = owner().epoch();
+      // seq_cst exchange: a full barrier ordering the announcement before this operation's
+      // loads of shared pointers; pairs with the loads in domain::try_advance().
+      s.announcement.exchange((s.pinned_epoch << 1U) | 1U, std::memory_order_seq_cst);
+    }
+    // Unpin. Release pairs with the loads in try_advance(): every access made while pinned
+    // happens before the epoch moves on, and so before the nodes are freed.
+    void exit() noexcept {
+      slot& s = own_slot();
+      if (--s.nesting != 0) return;
+      s.announcement.store(s.pinned_epoch << 1U, std::memory_order_release);
+    }
+    bool pinned() noexcept { return own_slot().nesting != 0; }
+
+    template <class T>
+    void retire(ref<T>&& r, retired_object::hook<T> on_reclaim = nullptr) {
+      T* p = r.get();
+      r.reset();
+      slot& s = own_slot();
+      // The node was unlinked before this load (the unlinking CAS is seq_cst), so every thread
+      // that can still reach it announced an epoch <= e.
+      const std::uint64_t e = owner().epoch();
+      limbo_list& l = s.limbo[e % 3];
+      if (l.epoch != e) {
+        // Its objects were retired at an epoch <= e - 3: safe.
+        counters().count_reclaimed(reclaim_all(l.objects));
+        l.epoch = e;
+      }
+      l.objects.push_back(retired_object::of(p, on_reclaim));
+      counters().count_retired();
+      if (++s.retires_since_advance >= owner().config().epoch_advance_interval) {
+        s.retires_since_advance = 0;
+        owner().try_advance();
+        reclaim_expired(owner().epoch());
+      }
+    }
+
+   private:
+    void reclaim_expired(std::uint64_t current) {
+      std::size_t n = 0;
+      for (auto& l : own_slot().limbo) {
+        if (!l.objects.empty() && l.epoch + 2 <= current) n += reclaim_all(l.objects);
+      }
+      n += owner().reclaim_orphans(current);
+      if (n != 0) counters().count_reclaimed(n);
+    }
+  };
+
+  class guard {
+   public:
+    explicit guard(thread_handle& h) noexcept : h_(h) { h_.enter(); }
+    ~guard() { h_.exit(); }
+    guard(const guard&) = delete;
+    guard& operator=(const guard&) = delete;
+
+   private:
+    thread_handle& h_;
+  };
+};
+
+}  // namespace smr

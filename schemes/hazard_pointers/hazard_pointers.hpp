@@ -1,0 +1,270 @@
+// hazard_pointers: Michael's hazard pointers (IEEE TPDS 15(6), 2004). Each thread owns K hazard
+// slots; a local reference publishes the node it points at in one of them and re-reads the
+// link to validate. Retired nodes go to a per-thread retire list; when it reaches
+// R = max(2H, scan_threshold_min), with H = N*K hazards in all, a scan gathers every published
+// hazard into a hash set and frees the rest. A scan frees at least R - H nodes, so at most N*R
+// retired nodes are unreclaimed at any time. A hazard protects only the reference it was
+// published for: links read out of an unlinked node are not protected.
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <bit>
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <unordered_set>
+#include <utility>
+
+#include "../domain_base.hpp"
+#include "../plain_ref.hpp"
+#include "../retired_object.hpp"
+
+namespace smr {
+
+struct hazard_pointers {
+  static constexpr std::string_view name = "hazard_pointers";
+  static constexpr std::string_view description =
+      "hazard pointers (Michael 2004), R = 2H scan threshold, hash-set scan";
+  static constexpr unsigned max_hazards_per_thread = 8;
+  static constexpr scheme_traits traits{
+      .traverses_deleted_nodes = false,
+      .bounded_garbage = true,
+      .robust_to_stalled_threads = true,
+      .type_stable_memory = false,
+      .needs_structure_callbacks = false,
+  };
+
+  // The scan threshold R for n registered threads with k hazards each.
+  static std::uint64_t scan_threshold(unsigned n, unsigned k, unsigned floor) {
+    return std::max<std::uint64_t>(2ULL * n * k, floor);
+  }
+  // At most N*R retired nodes are unreclaimed.
+  static std::optional<std::uint64_t> bound(const bound_inputs& in) {
+    return std::uint64_t{in.threads} *
+           scan_threshold(in.threads, in.structure.hazards_per_thread, in.scan_threshold_min);
+  }
+
+  struct node_base {};
+  template <class T>
+  using link = atomic_marked_ptr<T>;
+
+  struct slot {
+    std::array<std::atomic<const void*>, max_hazards_per_thread> hazards{};
+    thread_counters counters;
+    retired_list retired;  // owner-only
+  };
+
+  class thread_handle;
+
+  // A local reference that owns one hazard slot while it points at a node.
+  template <class T>
+  class ref {
+   public:
+    ref() noexcept = default;
+    ref(ref&& o) noexcept
+        : p_(std::exchange(o.p_, nullptr)), owner_(o.owner_), index_(std::exchange(o.index_, -1)) {}
+    ref& operator=(ref&& o) noexcept {
+      if (this != &o) {
+        reset();
+        p_ = std::exchange(o.p_, nullptr);
+        owner_ = o.owner_;
+        index_ = std::exchange(o.index_, -1);
+      }
+      return *this;
+    }
+    ref(const ref&) = delete;
+    ref& operator=(const ref&) = delete;
+    ~ref() { reset(); }
+
+    T* get() const noexcept { return p_.get(); }
+    marked_ptr<T> ptr() const noexcept { return p_; }
+    std::uintptr_t mark() const noexcept { return p_.mark(); }
+    T* operator->() const noexcept { return p_.get(); }
+    explicit operator bool() const noexcept { return static_cast<bool>(p_); }
+    // ReleaseRef: clears the hazard slot.
+    void reset() noexcept;
+
+   private:
+    friend class thread_handle;
+    ref(marked_ptr<T> p, thread_handle* owner, int index) noexcept
+        : p_(p), owner_(owner), index_(index) {}
+    marked_ptr<T> p_{};
+    thread_handle* owner_ = nullptr;
+    int index_ = -1;  // hazard slot held, or -1
+  };
+
+  class domain : public domain_base<slot> {
+   public:
+    explicit domain(const domain_config& config = {}) : domain_base<slot>(config) {
+      if (config.hazards_per_thread == 0 || config.hazards_per_thread > max_hazards_per_thread) {
+        throw std::invalid_argument("hazard_pointers: hazards_per_thread must be 1.." +
+                                    std::to_string(max_hazards_per_thread));
+      }
+    }
+    ~domain() { reclaim_all_quiescent(); }
+
+    unsigned hazards_per_thread() const noexcept { return config().hazards_per_thread; }
+
+    void add_orphans(retired_list& list) {
+      if (list.empty()) return;
+      const std::scoped_lock lock(orphans_mutex_);
+      orphans_.insert(orphans_.end(), list.begin(), list.end());
+      list.clear();
+      has_orphans_.store(true, std::memory_order_relaxed);
+    }
+    // Moves orphaned retired nodes (left by exited threads) into `list`.
+    void adopt_orphans(retired_list& list) {
+      if (!has_orphans_.load(std::memory_order_relaxed)) return;
+      const std::unique_lock lock(orphans_mutex_, std::try_to_lock);
+      if (!lock.owns_lock()) return;
+      list.insert(list.end(), orphans_.begin(), orphans_.end());
+      orphans_.clear();
+      has_orphans_.store(false, std::memory_order_relaxed);
+    }
+
+    void reclaim_all_quiescent() {
+      require_quiescent("hazard_pointers::reclaim_all_quiescent");
+      std::size_t n = 0;
+      registry().for_each_slot([&](slot& s) { n += reclaim_all(s.retired); });
+      n += reclaim_all(orphans_);
+      has_orphans_.store(false, std::memory_order_relaxed);
+      teardown_counters().count_reclaimed(n);
+    }
+
+   private:
+    alignas(64) std::mutex orphans_mutex_;
+    retired_list orphans_;
+    std::atomic<bool> has_orphans_{false};
+  };
+
+  class thread_handle : public registered_thread<domain, slot>, public atomic_link_writes {
+   public:
+    explicit thread_handle(domain& d)
+        : registered_thread<domain, slot>(d),
+          k_(d.hazards_per_thread()),
+          free_slots_((1U << k_) - 1U) {
+      next_scan_at_ = current_threshold();
+    }
+    ~thread_handle() {
+      if (!own_slot().retired.empty()) scan();
+      owner().add_orphans(own_slot().retired);
+    }
+    thread_handle(const thread_handle&) = delete;
+    thread_handle& operator=(const thread_handle&) = delete;
+
+    // DeRefLink: publish, then re-read the link until it still holds the published node.
+    template <class T>
+    ref<T> deref(const link<T>& l) {
+      marked_ptr<T> p = l.load(std::memory_order_relaxed);
+      if (!p) return ref<T>(p, this, -1);
+      const int i = take_hazard_slot();
+      auto& hazard = own_slot().hazards[i];
+      for (;;) {
+        // seq_cst store then seq_cst load: the publication is ordered before the re-read, and
+        // pairs with the unlinking CAS and the scan's loads (store-load pattern).
+        hazard.store(p.get(), std::memory_order_seq_cst);
+        const marked_ptr<T> q = l.load(std::memory_order_seq_cst);
+        if (q.get() == p.get()) return ref<T>(q, this, i);
+        p = q;
+        if (!p) {
+          release_hazard_slot(i);
+          return ref<T>(p, this, -1);
+        }
+      }
+    }
+
+    // NewNode: the fresh node is protected like a dereferenced one, so it stays safe to use
+    // after it is published. No fence is needed: no one can retire it before the publishing CAS,
+    // which orders this store.
+    template <class T, class... Args>
+    ref<T> make(Args&&... args) {
+      T* p = new T(std::forward<Args>(args)...);
+      counters().count_allocated();
+      const int i = take_hazard_slot();
+      own_slot().hazards[i].store(p, std::memory_order_relaxed);
+      return ref<T>(marked_ptr<T>(p), this, i);
+    }
+
+    template <class T>
+    void retire(ref<T>&& r, retired_object::hook<T> on_reclaim = nullptr) {
+      T* p = r.get();
+      r.reset();
+      own_slot().retired.push_back(retired_object::of(p, on_reclaim));
+      counters().count_retired();
+      if (own_slot().retired.size() >= next_scan_at_) {
+        scan();
+        next_scan_at_ = current_threshold();
+      }
+    }
+
+    // Frees every retired node of this thread (and adopted orphans) that no hazard protects.
+    void scan() {
+      domain& d = owner();
+      d.adopt_orphans(own_slot().retired);
+      hazards_seen_.clear();
+      d.registry().for_each_slot([&](const auto& s) {
+        for (unsigned j = 0; j < k_; ++j) {
+          // seq_cst: pairs with the publication in deref() (store-load pattern with the CAS
+          // that unlinked the retired nodes); it also acquires a cleared slot's release store.
+          const void* h = s.hazards[j].load(std::memory_order_seq_cst);
+          if (h != nullptr) hazards_seen_.insert(h);
+        }
+      });
+      auto& list = own_slot().retired;
+      const auto freeable = std::partition(list.begin(), list.end(), [&](const retired_object& r) {
+        return hazards_seen_.contains(r.address());
+      });
+      for (auto it = freeable; it != list.end(); ++it) it->reclaim();
+      const auto n = static_cast<std::uint64_t>(list.end() - freeable);
+      list.erase(freeable, list.end());
+      if (n != 0) counters().count_reclaimed(n);
+    }
+
+    std::size_t retired_count() noexcept { return own_slot().retired.size(); }
+    std::uint64_t current_threshold() const noexcept {
+      return scan_threshold(owner().thread_high_water(), k_, owner().config().scan_threshold_min);
+    }
+
+   private:
+    template <class T>
+    friend class ref;
+
+    int take_hazard_slot() {
+      if (free_slots_ == 0) {
+        throw std::logic_error("hazard_pointers: more than " + std::to_string(k_) +
+                               " references alive at once; raise the structure's "
+                               "hazards_per_thread");
+      }
+      const int i = std::countr_zero(free_slots_);
+      free_slots_ &= free_slots_ - 1;
+      return i;
+    }
+    void release_hazard_slot(int i) noexcept {
+      // Release pairs with the scan's load: this thread's reads of the node happen before a
+      // scan that sees the slot cleared frees it.
+      own_slot().hazards[i].store(nullptr, std::memory_order_release);
+      free_slots_ |= 1U << i;
+    }
+
+    unsigned k_;
+    unsigned free_slots_;
+    std::uint64_t next_scan_at_ = 0;
+    std::unordered_set<const void*> hazards_seen_;
+  };
+
+  using guard = no_guard;
+};
+
+template <class T>
+void hazard_pointers::ref<T>::reset() noexcept {
+  if (index_ >= 0) owner_->release_hazard_slot(index_);
+  index_ = -1;
+  p_ = nullptr;
+}
+
+}  // namespace smr

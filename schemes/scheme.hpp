@@ -1,0 +1,156 @@
+// The scheme contract: the vocabulary every reclamation scheme provides, shaped after the
+// interface of Gidenstam et al. (DeRefLink, ReleaseRef, CompareAndSwapRef, StoreRef, NewNode,
+// DeleteNode), so epoch, hazard-pointer and link-counting schemes all fit and a structure is
+// written once. Expressed as C++20 concepts, split so that a plugin that misses a part fails
+// with the name of that part. See schemes/README.md for a walk-through.
+//
+//   S::name, S::description     the scheme's registry name and one-line description
+//   S::traits                   scheme_traits: what the scheme guarantees (scheme_traits.hpp)
+//   S::bound(bound_inputs)      bound on unreclaimed objects, or std::nullopt
+//   S::node_base                base class of every node (per-node metadata)
+//   S::link<T>                  a shared pointer field with two mark bits; load() snapshots it
+//   S::ref<T>                   a local, protected, move-only reference; reset() is ReleaseRef
+//   S::domain(domain_config)    one scheme instance: thread registry, retired lists, counters
+//   S::thread_handle(domain&)   RAII registration of the calling thread
+//   S::guard(thread_handle&)    the scope of one data-structure operation
+//   h.deref(link) -> ref        DeRefLink
+//   h.cas(link, exp, desired)   CompareAndSwapRef (marked_ptr values; desired is kept alive by
+//                               a ref the caller holds)
+//   h.store(link, value)        StoreRef, for links no other thread writes concurrently
+//   h.make<T>(args...) -> ref   NewNode
+//   h.retire(ref&&[, hook])     DeleteNode: reclaim when safe; runs hook(T*) then ~T
+//   d.counters()                allocated / retired / reclaimed / destroyed totals
+//   d.reclaim_all_quiescent()   with no thread registered, reclaim everything retired
+//   d.destroy_unretired(T*)     free a never-retired node at structure teardown
+#pragma once
+
+#include <concepts>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+#include <utility>
+
+#include "counters.hpp"
+#include "marked_ptr.hpp"
+#include "retired_object.hpp"
+#include "scheme_traits.hpp"
+
+namespace smr {
+
+namespace contract_detail {
+// A minimal node used to check a scheme's templates.
+template <class S>
+struct probe_node : S::node_base {
+  typename S::template link<probe_node> next;
+  template <class F>
+  void for_each_link(F&& f) {
+    f(next);
+  }
+};
+}  // namespace contract_detail
+
+// A node type that tells schemes about its links.
+template <class N>
+concept linked_node = requires(N& n) { n.for_each_link([](auto& /*link*/) {}); };
+
+template <class S>
+concept scheme_identity = requires(const bound_inputs& b) {
+  { S::name } -> std::convertible_to<std::string_view>;
+  { S::description } -> std::convertible_to<std::string_view>;
+  { S::traits } -> std::convertible_to<scheme_traits>;
+  { S::bound(b) } -> std::same_as<std::optional<std::uint64_t>>;
+};
+
+template <class S>
+concept scheme_types = requires {
+  typename S::domain;
+  typename S::thread_handle;
+  typename S::guard;
+  typename S::node_base;
+  typename S::template link<contract_detail::probe_node<S>>;
+  typename S::template ref<contract_detail::probe_node<S>>;
+};
+
+template <class S>
+concept scheme_lifecycle =
+    std::constructible_from<typename S::domain, const domain_config&> &&
+    std::constructible_from<typename S::thread_handle, typename S::domain&> &&
+    !std::copy_constructible<typename S::thread_handle> &&
+    std::constructible_from<typename S::guard, typename S::thread_handle&> &&
+    requires(typename S::domain& d, const typename S::domain& cd,
+             contract_detail::probe_node<S>* node) {
+      { cd.counters() } -> std::same_as<counter_totals>;
+      d.reclaim_all_quiescent();
+      d.destroy_unretired(node);
+    };
+
+template <class R, class T>
+concept local_reference =
+    std::default_initializable<R> && std::move_constructible<R> && !std::copy_constructible<R> &&
+    requires(const R& cr, R& r) {
+      { cr.get() } -> std::same_as<T*>;
+      { cr.ptr() } -> std::same_as<marked_ptr<T>>;
+      static_cast<bool>(cr);
+      r.reset();
+    };
+
+template <class L, class T>
+concept shared_link = requires(const L& l) {
+  { l.load(std::memory_order_acquire) } -> std::same_as<marked_ptr<T>>;
+};
+
+template <class S>
+concept scheme_operations = requires(typename S::thread_handle& h,
+                                     typename S::template link<contract_detail::probe_node<S>>& l,
+                                     typename S::template ref<contract_detail::probe_node<S>>&& r,
+                                     marked_ptr<contract_detail::probe_node<S>> p,
+                                     retired_object::hook<contract_detail::probe_node<S>> hook) {
+  {
+    h.deref(std::as_const(l))
+  } -> std::same_as<typename S::template ref<contract_detail::probe_node<S>>>;
+  { h.cas(l, p, p) } -> std::same_as<bool>;
+  h.store(l, p);
+  {
+    h.template make<contract_detail::probe_node<S>>()
+  } -> std::same_as<typename S::template ref<contract_detail::probe_node<S>>>;
+  h.retire(std::move(r));
+  h.retire(std::move(r), hook);
+};
+
+template <class S>
+concept reclamation_scheme =
+    scheme_identity<S> && scheme_types<S> && scheme_lifecycle<S> &&
+    local_reference<typename S::template ref<contract_detail::probe_node<S>>,
+                    contract_detail::probe_node<S>> &&
+    shared_link<typename S::template link<contract_detail::probe_node<S>>,
+                contract_detail::probe_node<S>> &&
+    scheme_operations<S>;
+
+// Checks each part separately so a non-conforming plugin gets the name of what is missing.
+template <class S>
+consteval bool check_scheme() {
+  static_assert(scheme_identity<S>,
+                "scheme contract: needs static `name`, `description`, `traits` (scheme_traits) "
+                "and `bound(const bound_inputs&) -> std::optional<std::uint64_t>`");
+  static_assert(scheme_types<S>,
+                "scheme contract: needs nested types domain, thread_handle, guard, node_base, "
+                "and templates link<T>, ref<T>");
+  static_assert(scheme_lifecycle<S>,
+                "scheme contract: domain(const domain_config&), thread_handle(domain&) "
+                "(not copyable), guard(thread_handle&), domain::counters(), "
+                "domain::reclaim_all_quiescent(), domain::destroy_unretired(T*)");
+  static_assert(local_reference<typename S::template ref<contract_detail::probe_node<S>>,
+                                contract_detail::probe_node<S>>,
+                "scheme contract: ref<T> must be default-constructible, movable, not copyable, "
+                "with get(), ptr(), explicit bool and reset()");
+  static_assert(shared_link<typename S::template link<contract_detail::probe_node<S>>,
+                            contract_detail::probe_node<S>>,
+                "scheme contract: link<T> needs load(std::memory_order) -> marked_ptr<T>");
+  static_assert(scheme_operations<S>,
+                "scheme contract: thread_handle needs deref(link), cas(link, marked_ptr, "
+                "marked_ptr) -> bool, store(link, marked_ptr), make<T>(args...) -> ref<T>, "
+                "retire(ref&&) and retire(ref&&, hook)");
+  return true;
+}
+
+}  // namespace smr

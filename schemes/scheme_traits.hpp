@@ -1,0 +1,117 @@
+// Scheme traits and structure requirements: the facts the registry uses to decide which
+// scheme x structure pairings exist (never a hand-written list), plus the inputs of each
+// scheme's garbage bound and the configuration every domain is built from.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace smr {
+
+// What a scheme guarantees. Declared as `static constexpr scheme_traits traits` by each scheme.
+struct scheme_traits {
+  // Links read out of an already unlinked node are safe to follow (EBR, QSBR, RC: true;
+  // hazard pointers: false, a hazard protects only the local reference it was published for).
+  bool traverses_deleted_nodes = false;
+  // The number of retired-but-unreclaimed objects has a bound (see S::bound).
+  bool bounded_garbage = false;
+  // A thread stalled inside an operation does not stop others from reclaiming.
+  bool robust_to_stalled_threads = false;
+  // Memory never returns to the general allocator (a type-stable pool).
+  bool type_stable_memory = false;
+  // The scheme calls the node's clean-up and terminate callbacks (link-counting schemes).
+  bool needs_structure_callbacks = false;
+  // Largest number of threads that may use one domain at once; 0 = no limit.
+  unsigned max_threads = 0;
+  // Why max_threads is set, printed when a run asks for more.
+  std::string_view max_threads_reason = {};
+};
+
+// What a structure needs from a scheme, and the parameters of the garbage bounds.
+// Declared as `static constexpr structure_requirements requirements` by each structure.
+struct structure_requirements {
+  bool traverses_deleted_nodes = false;  // follows links stored in unlinked nodes
+  unsigned hazards_per_thread = 1;       // k: local references alive at once in one operation
+  unsigned links_per_node = 1;           // l_max
+  unsigned transient_links = 0;          // alpha: live links that may point at a deleted node
+};
+
+// Everything a scheme's bound formula may depend on.
+struct bound_inputs {
+  unsigned threads = 1;
+  structure_requirements structure{};
+  unsigned scan_threshold_min = 0;  // the domain's configured floor on the scan threshold
+};
+
+// Settings every domain is constructed from; each scheme reads the fields it uses.
+struct domain_config {
+  unsigned max_threads = 512;        // capacity of the thread registry
+  unsigned hazards_per_thread = 1;   // k (hazard-pointer schemes)
+  unsigned scan_threshold_min = 64;  // floor on the retire-list size that triggers a scan
+  unsigned epoch_advance_interval = 64;  // retires between attempts to advance the epoch
+};
+
+inline domain_config config_for(const structure_requirements& r, unsigned max_threads = 512) {
+  domain_config c;
+  c.max_threads = max_threads;
+  c.hazards_per_thread = r.hazards_per_thread;
+  return c;
+}
+
+// One row of the compatibility check: a requirement a structure may have and the matching
+// guarantee of a scheme, with the reason printed when it is missing.
+struct requirement_check {
+  std::string_view trait;
+  bool structure_requires;
+  bool scheme_provides;
+  std::string_view why;
+};
+
+constexpr std::array<requirement_check, 1> requirement_checks(const scheme_traits& s,
+                                                              const structure_requirements& r) {
+  return {
+      requirement_check{"traverses_deleted_nodes", r.traverses_deleted_nodes,
+                        s.traverses_deleted_nodes,
+                        "follows links stored in unlinked nodes, which this scheme does not "
+                        "protect"},
+  };
+}
+
+// Whether the pairing exists; used at compile time to build the cross product.
+constexpr bool compatible(const scheme_traits& s, const structure_requirements& r) {
+  for (const auto& c : requirement_checks(s, r)) {
+    if (c.structure_requires && !c.scheme_provides) return false;
+  }
+  return true;
+}
+
+// Returns std::nullopt when the pairing exists, otherwise the reason it does not.
+inline std::optional<std::string> incompatibility(std::string_view scheme,
+                                                  const scheme_traits& s,
+                                                  std::string_view structure,
+                                                  const structure_requirements& r) {
+  for (const auto& c : requirement_checks(s, r)) {
+    if (c.structure_requires && !c.scheme_provides) {
+      return std::string(structure) + " requires " + std::string(c.trait) + ": it " +
+             std::string(c.why) + " (" + std::string(scheme) + ")";
+    }
+  }
+  return std::nullopt;
+}
+
+// Returns std::nullopt when `threads` threads may run the scheme, otherwise the reason.
+inline std::optional<std::string> thread_limit_violation(std::string_view scheme,
+                                                         const scheme_traits& s,
+                                                         unsigned threads) {
+  if (s.max_threads != 0 && threads > s.max_threads) {
+    return std::string(scheme) + " supports at most " + std::to_string(s.max_threads) +
+           " thread(s) (" + std::string(s.max_threads_reason) + "); " + std::to_string(threads) +
+           " requested";
+  }
+  return std::nullopt;
+}
+
+}  // namespace smr

@@ -1,0 +1,44 @@
+// The structure contract: what the harness and the registry need from a lock-free structure
+// written against the scheme contract. A structure is a class template over the scheme.
+#pragma once
+
+#include <concepts>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+#include "schemes/scheme_traits.hpp"
+
+namespace smr {
+
+// Which workload driver exercises the structure.
+enum class structure_kind {
+  pool,  // insert and remove values with no keys: stacks, queues, deques (push/pop)
+};
+
+inline std::string_view to_string(structure_kind k) {
+  switch (k) {
+    case structure_kind::pool:
+      return "pool";
+  }
+  return "?";
+}
+
+template <class DS>
+concept structure_identity = requires {
+  { DS::name } -> std::convertible_to<std::string_view>;
+  { DS::description } -> std::convertible_to<std::string_view>;
+  { DS::requirements } -> std::convertible_to<structure_requirements>;
+  { DS::kind } -> std::convertible_to<structure_kind>;
+};
+
+// A pool structure: push a value, pop some value (or nothing when empty).
+template <class DS, class S>
+concept pool_structure =
+    structure_identity<DS> && std::constructible_from<DS, typename S::domain&> &&
+    requires(DS& ds, typename S::thread_handle& h, std::uint64_t v) {
+      ds.push(h, v);
+      { ds.pop(h) } -> std::same_as<std::optional<std::uint64_t>>;
+    };
+
+}  // namespace smr

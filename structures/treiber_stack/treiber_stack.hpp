@@ -1,0 +1,90 @@
+// treiber_stack: Treiber's lock-free stack (1986), written once against the scheme contract.
+// Push: CAS the head from the old top to the new node. Pop: dereference the head (a protected
+// reference), CAS the head to the top's next, retire the old top. The ABA problem of the
+// classic version is what the schemes prevent: a protected top cannot be freed and reused.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+#include "schemes/scheme.hpp"
+#include "structures/structure.hpp"
+
+namespace smr {
+
+template <class S>
+class treiber_stack {
+ public:
+  using value_type = std::uint64_t;
+  using handle = typename S::thread_handle;
+
+  static constexpr std::string_view name = "treiber_stack";
+  static constexpr std::string_view description = "Treiber (1986) lock-free stack";
+  static constexpr structure_kind kind = structure_kind::pool;
+  static constexpr structure_requirements requirements{
+      .traverses_deleted_nodes = false,
+      .hazards_per_thread = 2,  // push holds the new node and the old top
+      .links_per_node = 1,
+      .transient_links = 0,
+  };
+
+  struct node : S::node_base {
+    explicit node(value_type v) noexcept : value(v) {}
+    typename S::template link<node> next;
+    value_type value;
+
+    template <class F>
+    void for_each_link(F&& f) {
+      f(next);
+    }
+  };
+
+  explicit treiber_stack(typename S::domain& d) : domain_(d) {}
+  treiber_stack(const treiber_stack&) = delete;
+  treiber_stack& operator=(const treiber_stack&) = delete;
+
+  // Teardown: no operation may run concurrently.
+  ~treiber_stack() {
+    marked_ptr<node> p = head_.load(std::memory_order_acquire);
+    while (p) {
+      const marked_ptr<node> next = p->next.load(std::memory_order_relaxed);
+      domain_.destroy_unretired(p.get());
+      p = next;
+    }
+  }
+
+  void push(handle& h, value_type v) {
+    const typename S::guard g(h);
+    auto n = h.template make<node>(v);
+    for (;;) {
+      // Protected, so that link-counting schemes may count the new node's claim on it.
+      auto top = h.deref(head_);
+      h.store(n->next, top.ptr());
+      if (h.cas(head_, top.ptr(), n.ptr())) return;
+    }
+  }
+
+  std::optional<value_type> pop(handle& h) {
+    const typename S::guard g(h);
+    for (;;) {
+      auto top = h.deref(head_);
+      if (!top) return std::nullopt;
+      // Acquire pairs with the release store in push(); next never changes while the node is
+      // in the stack, and top is protected, so the value read here is the one the CAS checks.
+      const marked_ptr<node> next = top->next.load(std::memory_order_acquire);
+      if (h.cas(head_, top.ptr(), next)) {
+        const value_type v = top->value;
+        h.retire(std::move(top));
+        return v;
+      }
+    }
+  }
+
+ private:
+  typename S::domain& domain_;
+  typename S::template link<node> head_;
+};
+
+}  // namespace smr
