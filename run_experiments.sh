@@ -157,7 +157,9 @@ banner "set-up"
 "$ROOT/scripts/setup.sh"
 
 banner "build (release)"
-cmake --preset release
+# Schemes under schemes/ are always built; out-of-tree plugins only when SMRLAB_PLUGIN_DIRS
+# names their folders (the tests' example plugin is not swept by default).
+cmake --preset release -DSMRLAB_PLUGIN_DIRS="${SMRLAB_PLUGIN_DIRS:-}"
 cmake --build --preset release --parallel "$jobs"
 
 smrlab="$ROOT/build/release/smrlab"

@@ -7,22 +7,20 @@ set -euo pipefail
 
 usage() {
   cat <<'USAGE'
-Usage: ./run_tests.sh [--presets "release asan tsan"] [--jobs N] [--test-jobs N]
-                      [--no-pytest] [--help]
+Usage: ./run_tests.sh [--presets "release asan tsan"] [--jobs N] [--test-jobs N] [--help]
 
 For each preset (default: release asan tsan):
   cmake --preset P -DSMRLAB_PLUGIN_DIRS="$PWD/examples/plugins"
   cmake --build --preset P --parallel JOBS
-  ctest --preset P                            (release, debug: every test)
+  ctest --preset P                            (release, debug: every test, including the
+                                               CLI and plotting pytest suites)
   ctest --preset P -L 'unit|conformance'      (asan, tsan)
-then the plotting tests: PYTHON -m pytest tests/plots -q
 
 Options:
   --presets LIST   space-separated presets from CMakePresets.json
                    (release, debug, asan, tsan); default "release asan tsan"
   --jobs N         build parallelism (default: nproc)
   --test-jobs N    ctest parallelism (default: 1; stress tests want the cores)
-  --no-pytest      skip the tests/plots stage
   --help           show this help
 
 Sanitizer options exported (values already in the environment are appended,
@@ -43,7 +41,6 @@ ROOT="$PWD"
 presets="release asan tsan"
 jobs="$(nproc 2>/dev/null || echo 2)"
 test_jobs=1
-run_pytest=1
 
 need_value() {
   if [ "$#" -lt 2 ] || [ -z "$2" ]; then
@@ -88,7 +85,6 @@ while [ "$#" -gt 0 ]; do
       test_jobs="${1#*=}"
       need_int --test-jobs "$test_jobs"
       ;;
-    --no-pytest) run_pytest=0 ;;
     -h | --help)
       usage
       exit 0
@@ -164,9 +160,6 @@ planned=("setup")
 for p in "${preset_list[@]}"; do
   planned+=("configure $p" "build $p" "test $p")
 done
-if [ "$run_pytest" -eq 1 ]; then
-  planned+=("pytest plots")
-fi
 
 # run_stage NAME CMD...: banner, run, record; on failure print the summary and exit.
 run_stage() {
@@ -208,14 +201,6 @@ if [ "$rnd_bits" -gt 28 ] && command -v setarch >/dev/null 2>&1 &&
   tsan_prefix=(setarch "$(uname -m)" -R)
 fi
 
-run_pytest_stage() {
-  local py
-  py="$("$ROOT/scripts/find_python.sh" --with-pytest)" || return 1
-  echo "using $py"
-  # -p no:cacheprovider: keep the checkout clean of .pytest_cache.
-  "$py" -m pytest -p no:cacheprovider -q tests/plots
-}
-
 echo "smrlab tests: presets '${preset_list[*]}', build jobs ${jobs}, test jobs ${test_jobs}"
 echo "ASAN_OPTIONS=${ASAN_OPTIONS}"
 echo "UBSAN_OPTIONS=${UBSAN_OPTIONS}"
@@ -226,7 +211,9 @@ fi
 
 run_stage "setup" "$ROOT/scripts/setup.sh"
 for p in "${preset_list[@]}"; do
-  run_stage "configure $p" cmake --preset "$p" -DSMRLAB_PLUGIN_DIRS="$ROOT/examples/plugins"
+  py="$("$ROOT/scripts/find_python.sh" --with-pytest)" || exit 1
+  run_stage "configure $p" cmake --preset "$p" -DSMRLAB_PLUGIN_DIRS="$ROOT/examples/plugins" \
+    -DSMRLAB_PYTHON="$py"
   run_stage "build $p" cmake --build --preset "$p" --parallel "$jobs"
   test_cmd=(ctest --preset "$p" --parallel "$test_jobs")
   case "$p" in
@@ -235,8 +222,5 @@ for p in "${preset_list[@]}"; do
   esac
   run_stage "test $p" "${test_cmd[@]}"
 done
-if [ "$run_pytest" -eq 1 ]; then
-  run_stage "pytest plots" run_pytest_stage
-fi
 
 print_summary

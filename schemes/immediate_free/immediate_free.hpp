@@ -27,7 +27,8 @@ struct immediate_free {
       .max_threads = 1,
       .max_threads_reason = "it frees memory at retire, which is safe only single-threaded",
   };
-  static std::optional<std::uint64_t> bound(const bound_inputs& /*unused*/) { return 0; }
+  // One per thread: a node is counted as retired an instant before its reclaim is counted.
+  static std::optional<std::uint64_t> bound(const bound_inputs& in) { return in.threads; }
 
   struct node_base {};
   template <class T>

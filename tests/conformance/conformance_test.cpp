@@ -1,0 +1,90 @@
+// The conformance suite: every registered scheme x every compatible structure (plugins
+// included, through the generated registry) runs multi-threaded stress trials through the same
+// trial runner as `smrlab run`, and must validate (conservation of elements), reclaim
+// everything it retired, free everything it allocated, and stay under its garbage bound. Run
+// under the asan and tsan presets too, this is where reclamation bugs surface.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <thread>
+
+#include "harness/trial.hpp"
+#include "support/test_support.hpp"
+
+namespace {
+
+using smrlab_test::all_pairings;
+using smrlab_test::stress_scale_divisor;
+
+template <class P>
+class conformance : public ::testing::Test {};
+TYPED_TEST_SUITE(conformance, all_pairings, smrlab_test::pairing_names);
+
+template <class S, class DS>
+void expect_correct_trial(const smrlab::trial_config& cfg) {
+  SCOPED_TRACE(::testing::Message() << S::name << " x " << DS::name << " threads=" << cfg.threads);
+  const smrlab::trial_result r = smrlab::run_trial<S, DS>(cfg);
+  EXPECT_EQ(smrlab::to_string(r.status), "ok") << r.message;
+  EXPECT_EQ(r.valid, "ok");
+  EXPECT_EQ(r.teardown, "ok");
+  EXPECT_GT(r.total_ops, 0U);
+  EXPECT_GE(r.unreclaimed_peak, 0);
+  EXPECT_EQ(r.at_end.unreclaimed(), r.unreclaimed_end);
+  if (r.bound) {
+    EXPECT_LE(static_cast<std::uint64_t>(r.unreclaimed_peak), *r.bound)
+        << "observed unreclaimed peak exceeds the scheme's own bound";
+  }
+}
+
+unsigned thread_limit(const smr::scheme_traits& t, unsigned wanted) {
+  return t.max_threads == 0 ? wanted : std::min(wanted, t.max_threads);
+}
+
+TYPED_TEST(conformance, stress_in_ops_mode_validates_and_reclaims_everything) {
+  using S = typename TypeParam::scheme;
+  using DS = typename TypeParam::structure;
+  for (unsigned threads : {1U, 2U, 4U}) {
+    if (thread_limit(S::traits, threads) != threads) continue;
+    smrlab::trial_config cfg;
+    cfg.threads = threads;
+    cfg.mode = smrlab::run_mode::ops;
+    cfg.ops_per_thread = 40000 / stress_scale_divisor;
+    cfg.warmup_s = 0;
+    cfg.prefill = 64;
+    cfg.seed = 7 + threads;
+    expect_correct_trial<S, DS>(cfg);
+  }
+}
+
+// More threads than cores: preemption inside operations is where reclamation races show.
+TYPED_TEST(conformance, oversubscribed_stress_validates_and_reclaims_everything) {
+  using S = typename TypeParam::scheme;
+  using DS = typename TypeParam::structure;
+  const unsigned threads =
+      thread_limit(S::traits, 4 * std::max(1U, std::thread::hardware_concurrency()));
+  smrlab::trial_config cfg;
+  cfg.threads = threads;
+  cfg.mode = smrlab::run_mode::duration;
+  cfg.duration_s = 0.3;
+  cfg.warmup_s = 0.02;
+  cfg.prefill = 16;  // a nearly empty structure: the most contention on the same nodes
+  cfg.seed = 99;
+  expect_correct_trial<S, DS>(cfg);
+}
+
+// Pops dominate, so the structure keeps running empty: the ABA-prone path.
+TYPED_TEST(conformance, pop_heavy_stress_on_a_nearly_empty_structure) {
+  using S = typename TypeParam::scheme;
+  using DS = typename TypeParam::structure;
+  smrlab::trial_config cfg;
+  cfg.threads = thread_limit(S::traits, 3);
+  cfg.mode = smrlab::run_mode::ops;
+  cfg.ops_per_thread = 30000 / stress_scale_divisor;
+  cfg.warmup_s = 0;
+  cfg.prefill = 0;
+  cfg.push_percent = 40;
+  cfg.seed = 3;
+  expect_correct_trial<S, DS>(cfg);
+}
+
+}  // namespace

@@ -1,0 +1,169 @@
+// Tests of the scheme contract (schemes/scheme.hpp), typed over every registered scheme, so a
+// plugin gets them too: the DeleteNode hook, the counters, and the central safety property —
+// a reference held inside a guard keeps its node alive while other threads retire it.
+#include "schemes/scheme.hpp"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+#include <vector>
+
+#include "support/test_support.hpp"
+
+namespace {
+
+using smrlab_test::tracked_node;
+
+template <class S>
+class scheme_contract : public ::testing::Test {};
+TYPED_TEST_SUITE(scheme_contract, smrlab_test::all_schemes, smrlab_test::scheme_names);
+
+smr::domain_config two_hazards() {
+  smr::domain_config c;
+  c.hazards_per_thread = 2;
+  return c;
+}
+
+TYPED_TEST(scheme_contract, meets_the_contract) {
+  static_assert(smr::reclamation_scheme<TypeParam>);
+  EXPECT_FALSE(TypeParam::name.empty());
+}
+
+TYPED_TEST(scheme_contract, hook_runs_once_before_the_destructor_and_teardown_reclaims_all) {
+  using S = TypeParam;
+  using node = tracked_node<S>;
+  static std::atomic<int> hooks{0};
+  hooks = 0;
+  std::atomic<int> destroyed{0};
+  constexpr int n = 500;
+  {
+    typename S::domain d(two_hazards());
+    {
+      typename S::thread_handle h(d);
+      for (int i = 0; i < n; ++i) {
+        const typename S::guard g(h);
+        auto r = h.template make<node>(&destroyed, i);
+        h.retire(std::move(r), +[](node* p) {
+          // The hook sees the object before its destructor has run.
+          EXPECT_GE(p->value, 0);
+          hooks.fetch_add(1);
+        });
+      }
+    }
+    d.reclaim_all_quiescent();
+    const smr::counter_totals c = d.counters();
+    EXPECT_EQ(c.allocated, static_cast<std::uint64_t>(n));
+    EXPECT_EQ(c.retired, static_cast<std::uint64_t>(n));
+    EXPECT_EQ(c.reclaimed, static_cast<std::uint64_t>(n));
+    EXPECT_EQ(c.unreclaimed(), 0);
+  }
+  EXPECT_EQ(hooks.load(), n);
+  EXPECT_EQ(destroyed.load(), n);
+}
+
+TYPED_TEST(scheme_contract, destroy_unretired_is_counted_apart_from_reclamation) {
+  using S = TypeParam;
+  using node = tracked_node<S>;
+  std::atomic<int> destroyed{0};
+  typename S::domain d(two_hazards());
+  node* raw = nullptr;
+  {
+    typename S::thread_handle h(d);
+    auto r = h.template make<node>(&destroyed);
+    raw = r.get();
+  }
+  d.destroy_unretired(raw);
+  const smr::counter_totals c = d.counters();
+  EXPECT_EQ(c.allocated, 1U);
+  EXPECT_EQ(c.destroyed, 1U);
+  EXPECT_EQ(c.retired, 0U);
+  EXPECT_EQ(destroyed.load(), 1);
+}
+
+TYPED_TEST(scheme_contract, reclaim_all_quiescent_refuses_while_a_thread_is_registered) {
+  using S = TypeParam;
+  typename S::domain d(two_hazards());
+  typename S::thread_handle h(d);
+  EXPECT_THROW(d.reclaim_all_quiescent(), std::logic_error);
+}
+
+TYPED_TEST(scheme_contract, a_held_reference_keeps_its_node_alive_while_others_retire_it) {
+  using S = TypeParam;
+  using node = tracked_node<S>;
+  std::atomic<int> destroyed{0};
+  typename S::domain d(two_hazards());
+  if (S::traits.max_threads == 1) {
+    // Single-threaded by contract: the property holds because a second thread is refused.
+    typename S::thread_handle first(d);
+    EXPECT_THROW(typename S::thread_handle second(d), std::runtime_error);
+    return;
+  }
+  typename S::template link<node> shared;
+  {
+    typename S::thread_handle h(d);
+    auto n = h.template make<node>(&destroyed, 42);
+    h.store(shared, n.ptr());
+  }
+  std::atomic<int> stage{0};
+  std::thread reader([&] {
+    typename S::thread_handle h(d);
+    const typename S::guard g(h);
+    auto r = h.deref(shared);
+    ASSERT_TRUE(r);
+    stage.store(1);
+    while (stage.load() != 2) std::this_thread::yield();
+    EXPECT_EQ(destroyed.load(), 0) << "node freed while a reference to it was held";
+    EXPECT_EQ(r->value, 42);
+  });
+  while (stage.load() != 1) std::this_thread::yield();
+  {
+    typename S::thread_handle w(d);
+    {
+      const typename S::guard g(w);
+      auto r = w.deref(shared);
+      ASSERT_TRUE(w.cas(shared, r.ptr(), smr::marked_ptr<node>()));
+      w.retire(std::move(r));
+    }
+    // Enough retires to trigger every scheme's scans and epoch advances many times over.
+    for (int i = 0; i < 5000; ++i) {
+      const typename S::guard g(w);
+      w.retire(w.template make<node>());
+    }
+    EXPECT_EQ(destroyed.load(), 0);
+    stage.store(2);
+  }
+  reader.join();
+  d.reclaim_all_quiescent();
+  EXPECT_EQ(destroyed.load(), 1);
+  EXPECT_EQ(d.counters().unreclaimed(), 0);
+}
+
+TYPED_TEST(scheme_contract, concurrent_counter_sums_never_show_negative_garbage) {
+  using S = TypeParam;
+  using node = tracked_node<S>;
+  const unsigned workers = S::traits.max_threads == 1 ? 1 : 2;
+  typename S::domain d(two_hazards());
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> threads;
+  for (unsigned t = 0; t < workers; ++t) {
+    threads.emplace_back([&] {
+      typename S::thread_handle h(d);
+      while (!stop.load(std::memory_order_relaxed)) {
+        const typename S::guard g(h);
+        h.retire(h.template make<node>());
+      }
+    });
+  }
+  for (int i = 0; i < 2000; ++i) {
+    const smr::counter_totals c = d.counters();
+    ASSERT_GE(c.unreclaimed(), 0);
+    ASSERT_LE(c.retired, c.allocated);
+  }
+  stop = true;
+  for (auto& t : threads) t.join();
+  d.reclaim_all_quiescent();
+  EXPECT_EQ(d.counters().unreclaimed(), 0);
+}
+
+}  // namespace

@@ -1,0 +1,31 @@
+#include "schemes/scheme_traits.hpp"
+
+#include <gtest/gtest.h>
+
+namespace {
+
+TEST(scheme_traits, a_structure_that_traverses_deleted_nodes_needs_a_scheme_that_allows_it) {
+  const smr::scheme_traits hp{.traverses_deleted_nodes = false};
+  const smr::scheme_traits epoch{.traverses_deleted_nodes = true};
+  const smr::structure_requirements deque{.traverses_deleted_nodes = true};
+  const smr::structure_requirements stack{};
+  EXPECT_FALSE(smr::compatible(hp, deque));
+  EXPECT_TRUE(smr::compatible(epoch, deque));
+  EXPECT_TRUE(smr::compatible(hp, stack));
+  const auto why = smr::incompatibility("hazard_pointers", hp, "deque", deque);
+  ASSERT_TRUE(why.has_value());
+  EXPECT_NE(why->find("traverses_deleted_nodes"), std::string::npos);
+  EXPECT_NE(why->find("hazard_pointers"), std::string::npos);
+  EXPECT_FALSE(smr::incompatibility("ebr", epoch, "deque", deque).has_value());
+}
+
+TEST(scheme_traits, thread_limit_names_the_reason) {
+  const smr::scheme_traits one{.max_threads = 1, .max_threads_reason = "only one"};
+  EXPECT_FALSE(smr::thread_limit_violation("x", one, 1).has_value());
+  const auto why = smr::thread_limit_violation("x", one, 2);
+  ASSERT_TRUE(why.has_value());
+  EXPECT_NE(why->find("only one"), std::string::npos);
+  EXPECT_FALSE(smr::thread_limit_violation("y", smr::scheme_traits{}, 1000).has_value());
+}
+
+}  // namespace
