@@ -200,6 +200,8 @@ if [ "$plots" -eq 1 ]; then
   banner "figures"
   echo "+ $python plots/plot_results.py $out"
   "$python" "$ROOT/plots/plot_results.py" "$out_abs"
+  banner "summary (medians over trials; ratios to the none baseline of the same run)"
+  "$python" "$ROOT/plots/summary_table.py" "$out_abs"
 fi
 
 banner "done"

@@ -32,6 +32,9 @@ struct planned_trial {
   unsigned trial;
 };
 
+// Each repetition of a configuration runs with its own seed, recorded in its row.
+std::uint64_t trial_seed(const sweep_options& o, const planned_trial& p) { return o.seed + p.trial; }
+
 std::string workload_name(const structure_info& d, const sweep_options& /*o*/) {
   switch (d.kind) {
     case smr::structure_kind::pool:
@@ -87,7 +90,7 @@ csv_row describe_trial(const planned_trial& p, const sweep_options& o, const mac
       .set("threads", std::to_string(p.threads))
       .set("pin_policy", std::string(to_string(o.pin)))
       .set("trial", std::to_string(p.trial))
-      .set("seed", std::to_string(o.seed))
+      .set("seed", std::to_string(trial_seed(o, p)))
       .set("mode", o.mode == run_mode::duration ? "duration" : "ops")
       .set("target_duration_s", o.mode == run_mode::duration ? number(o.duration_s) : "")
       .set("ops_per_thread", o.mode == run_mode::ops ? std::to_string(o.ops_per_thread) : "")
@@ -388,7 +391,7 @@ int run_sweep(const sweep_options& o, const std::atomic<bool>& interrupt) {
     trial_config cfg;
     cfg.threads = p.threads;
     cfg.trial = p.trial;
-    cfg.seed = o.seed + p.trial;
+    cfg.seed = trial_seed(o, p);
     cfg.mode = o.mode;
     cfg.duration_s = o.duration_s;
     cfg.ops_per_thread = o.ops_per_thread;

@@ -29,8 +29,8 @@ class alignas(64) thread_counters {
   void count_reclaimed(std::uint64_t n = 1) noexcept { bump(reclaimed_, n); }
   void count_destroyed(std::uint64_t n = 1) noexcept { bump(destroyed_, n); }
 
-  // Adds the reclaimed-side counters first and the retired side after: with the acquire loads
-  // this keeps a concurrent sum's retired - reclaimed from going below zero.
+  // The two halves of a sum; see sum_counters() for the order they are read in. Acquire pairs
+  // with the release in bump(): a reader that sees a reclaim also sees the matching retire.
   static void sum_reclaimed_side(const thread_counters& c, counter_totals& t) noexcept {
     t.reclaimed += c.reclaimed_.load(std::memory_order_acquire);
     t.destroyed += c.destroyed_.load(std::memory_order_acquire);

@@ -41,8 +41,10 @@ class retired_object {
 
 using retired_list = std::vector<retired_object>;
 
-// Reclaims every object of the list and empties it; returns how many were reclaimed.
-inline std::size_t reclaim_all(retired_list& list) {
+// Reclaims every object of the list (a vector, or a deque where the list grows without bound)
+// and empties it; returns how many were reclaimed.
+template <class List>
+std::size_t reclaim_all(List& list) {
   const std::size_t n = list.size();
   for (const auto& r : list) r.reclaim();
   list.clear();

@@ -90,15 +90,36 @@ class thread_registry {
 };
 
 // Sums the counters of every slot (each Slot has a `thread_counters counters` member) plus the
-// domain's own, reclaimed side first (see thread_counters).
+// domain's own, as one consistent snapshot. Slots are read one after another, so a plain sum
+// could count retires made during the pass whose reclaims it missed and overstate garbage.
+// Instead: sum the reclaimed side, then the retired side, then the reclaimed side again; if the
+// reclaimed side did not move, retired - reclaimed lies between its true values at the start
+// and the end of the pass. Under constant reclaiming after a few tries, the last pair is used:
+// it can only understate garbage, and is clamped at zero.
 template <class Slot>
 counter_totals sum_counters(const thread_registry<Slot>& registry, const thread_counters& own) {
-  counter_totals t;
-  thread_counters::sum_reclaimed_side(own, t);
-  registry.for_each_slot([&](const Slot& s) { thread_counters::sum_reclaimed_side(s.counters, t); });
-  thread_counters::sum_retired_side(own, t);
-  registry.for_each_slot([&](const Slot& s) { thread_counters::sum_retired_side(s.counters, t); });
-  return t;
+  auto reclaimed_side = [&] {
+    counter_totals t;
+    thread_counters::sum_reclaimed_side(own, t);
+    registry.for_each_slot(
+        [&](const Slot& s) { thread_counters::sum_reclaimed_side(s.counters, t); });
+    return t;
+  };
+  counter_totals before = reclaimed_side();
+  for (int attempt = 0;; ++attempt) {
+    counter_totals t;
+    thread_counters::sum_retired_side(own, t);
+    registry.for_each_slot([&](const Slot& s) { thread_counters::sum_retired_side(s.counters, t); });
+    const counter_totals after = reclaimed_side();
+    const bool stable = after.reclaimed == before.reclaimed && after.destroyed == before.destroyed;
+    if (stable || attempt == 8) {
+      t.reclaimed = after.reclaimed;
+      t.destroyed = after.destroyed;
+      t.retired = std::max(t.retired, t.reclaimed);
+      return t;
+    }
+    before = after;
+  }
 }
 
 }  // namespace smr

@@ -3,6 +3,7 @@
 // pays for fresh pages on every allocation (see immediate_free for the single-thread ceiling).
 #pragma once
 
+#include <deque>
 #include <optional>
 #include <string_view>
 
@@ -35,7 +36,10 @@ struct none {
 
   struct slot {
     thread_counters counters;
-    retired_list retired;  // written by the slot's owner; read only at quiescent teardown
+    // Written by the slot's owner; read only at quiescent teardown. A deque, not a vector: the
+    // list grows for the whole trial, and a vector's doubling would copy it again and again,
+    // work that a no-reclamation baseline must not do.
+    std::deque<retired_object> retired;
   };
 
   class domain : public domain_base<slot> {
