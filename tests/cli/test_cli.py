@@ -179,20 +179,20 @@ def test_unknown_structure(tmp_path):
 
 def test_empty_thread_list_is_refused(tmp_path):
     p = smrlab(tmp_path, "run", "--threads", "")
-    assert p.returncode != 0, describe(p)
+    assert p.returncode == 2, describe(p)
     assert "thread" in p.stderr.lower(), describe(p)
     assert not (tmp_path / "results").exists()
 
 
 def test_zero_threads_is_refused(tmp_path):
     p = smrlab(tmp_path, "run", "--threads", "0")
-    assert p.returncode != 0, describe(p)
+    assert p.returncode == 2, describe(p)
     assert "at least 1" in p.stderr, describe(p)
 
 
 def test_non_numeric_threads_is_a_parse_error(tmp_path):
     p = smrlab(tmp_path, "run", "--threads", "a,b")
-    assert p.returncode != 0, describe(p)
+    assert p.returncode == 2, describe(p)
     assert "--threads" in p.stderr, describe(p)
 
 
@@ -210,7 +210,7 @@ def test_zero_duration(tmp_path):
 
 def test_duration_and_ops_per_thread_exclude_each_other(tmp_path):
     p = smrlab(tmp_path, "run", "--duration", "1s", "--ops-per-thread", "10")
-    assert p.returncode != 0, describe(p)
+    assert p.returncode == 2, describe(p)
     assert "excludes" in p.stderr, describe(p)
     assert not (tmp_path / "results").exists()
 
@@ -398,7 +398,7 @@ def test_valid_preset_runs(tmp_path):
 
 def test_missing_preset_file(tmp_path):
     p = smrlab(tmp_path, "run", "--preset", str(tmp_path / "missing.toml"))
-    assert p.returncode != 0, describe(p)
+    assert p.returncode == 2, describe(p)
     assert "missing.toml" in p.stderr, describe(p)
     assert not (tmp_path / "results").exists()
 
