@@ -183,9 +183,16 @@ struct hazard_pointers {
     // which orders this store.
     template <class T, class... Args>
     ref<T> make(Args&&... args) {
-      T* p = new T(std::forward<Args>(args)...);
-      counters().count_allocated();
+      // The slot first: if none is free, nothing has been allocated yet.
       const int i = take_hazard_slot();
+      T* p = nullptr;
+      try {
+        p = new T(std::forward<Args>(args)...);
+      } catch (...) {
+        release_hazard_slot(i);
+        throw;
+      }
+      counters().count_allocated();
       own_slot().hazards[i].store(p, std::memory_order_relaxed);
       return ref<T>(marked_ptr<T>(p), this, i);
     }
