@@ -39,7 +39,7 @@ struct pairing_names {
 
 // Stress sizes shrink under sanitizers, which slow code down 5-15x.
 #if defined(SMRLAB_TEST_SANITIZED)
-inline constexpr unsigned stress_scale_divisor = 8;
+inline constexpr unsigned stress_scale_divisor = 2;
 #else
 inline constexpr unsigned stress_scale_divisor = 1;
 #endif
