@@ -75,6 +75,30 @@ class plain_link_operations : public atomic_link_writes {
   }
 };
 
+// The types of schemes whose links are plain atomic pointers and whose nodes carry no metadata;
+// a scheme inherits them and overrides what differs (hazard_pointers has its own ref).
+struct pointer_scheme_types {
+  struct node_base {};
+  template <class T>
+  using link = atomic_marked_ptr<T>;
+  template <class T>
+  using ref = plain_ref<T>;
+};
+
+// The operation guard of schemes whose handle marks the start and end of an operation
+// (ebr pins and unpins): enter() on construction, exit() on destruction.
+template <class Handle>
+class enter_exit_guard {
+ public:
+  explicit enter_exit_guard(Handle& h) noexcept : h_(h) { h_.enter(); }
+  ~enter_exit_guard() { h_.exit(); }
+  enter_exit_guard(const enter_exit_guard&) = delete;
+  enter_exit_guard& operator=(const enter_exit_guard&) = delete;
+
+ private:
+  Handle& h_;
+};
+
 // The operation guard of schemes that need none: constructing it costs nothing.
 struct no_guard {
   template <class Handle>

@@ -19,7 +19,7 @@
 
 namespace smr {
 
-struct ebr {
+struct ebr : pointer_scheme_types {
   static constexpr std::string_view name = "ebr";
   static constexpr std::string_view description =
       "epoch-based reclamation (Fraser 2004), three limbo lists per thread";
@@ -34,11 +34,6 @@ struct ebr {
     return std::nullopt;
   }
 
-  struct node_base {};
-  template <class T>
-  using link = atomic_marked_ptr<T>;
-  template <class T>
-  using ref = plain_ref<T>;
 
   struct limbo_list {
     std::uint64_t epoch = 0;  // the global epoch its objects were retired in
@@ -188,16 +183,7 @@ struct ebr {
     }
   };
 
-  class guard {
-   public:
-    explicit guard(thread_handle& h) noexcept : h_(h) { h_.enter(); }
-    ~guard() { h_.exit(); }
-    guard(const guard&) = delete;
-    guard& operator=(const guard&) = delete;
-
-   private:
-    thread_handle& h_;
-  };
+  using guard = enter_exit_guard<thread_handle>;
 };
 
 }  // namespace smr

@@ -26,7 +26,7 @@
 
 namespace smr {
 
-struct hazard_pointers {
+struct hazard_pointers : pointer_scheme_types {
   static constexpr std::string_view name = "hazard_pointers";
   static constexpr std::string_view description =
       "hazard pointers (Michael 2004), R = 2H scan threshold, hash-set scan";
@@ -49,10 +49,6 @@ struct hazard_pointers {
            scan_threshold(in.threads, in.structure.hazards_per_thread, in.scan_threshold_min);
   }
 
-  struct node_base {};
-  template <class T>
-  using link = atomic_marked_ptr<T>;
-
   struct slot {
     std::array<std::atomic<const void*>, max_hazards_per_thread> hazards{};
     thread_counters counters;
@@ -61,7 +57,8 @@ struct hazard_pointers {
 
   class thread_handle;
 
-  // A local reference that owns one hazard slot while it points at a node.
+  // A local reference that owns one hazard slot while it points at a node (replaces the
+  // plain_ref of pointer_scheme_types; node_base and link are inherited).
   template <class T>
   class ref {
    public:
@@ -239,7 +236,7 @@ struct hazard_pointers {
 
    private:
     template <class T>
-    friend class ref;
+    friend class hazard_pointers::ref;
 
     int take_hazard_slot() {
       if (free_slots_ == 0) {

@@ -14,7 +14,7 @@
 
 namespace smr {
 
-struct immediate_free {
+struct immediate_free : pointer_scheme_types {
   static constexpr std::string_view name = "immediate_free";
   static constexpr std::string_view description =
       "frees at retire; the single-thread ceiling (refuses more than one thread)";
@@ -30,11 +30,6 @@ struct immediate_free {
   // One per thread: a node is counted as retired an instant before its reclaim is counted.
   static std::optional<std::uint64_t> bound(const bound_inputs& in) { return in.threads; }
 
-  struct node_base {};
-  template <class T>
-  using link = atomic_marked_ptr<T>;
-  template <class T>
-  using ref = plain_ref<T>;
 
   struct slot {
     thread_counters counters;

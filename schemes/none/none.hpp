@@ -13,7 +13,7 @@
 
 namespace smr {
 
-struct none {
+struct none : pointer_scheme_types {
   static constexpr std::string_view name = "none";
   static constexpr std::string_view description =
       "no reclamation: retired nodes are freed only when the domain is torn down";
@@ -28,11 +28,6 @@ struct none {
     return std::nullopt;
   }
 
-  struct node_base {};
-  template <class T>
-  using link = atomic_marked_ptr<T>;
-  template <class T>
-  using ref = plain_ref<T>;
 
   struct slot {
     thread_counters counters;

@@ -3,7 +3,8 @@
 // so once a thread sees the counter at zero after retiring, every operation that could have
 // reached the node has ended: the thread frees its whole retire list. Correct, but the counter
 // is one contended cache line, and under load it is rarely zero, so garbage is unbounded. It
-// shows how a scheme reuses the shared pieces (domain_base, registered_thread, plain_ref).
+// shows how a scheme reuses the shared pieces (pointer_scheme_types, domain_base,
+// registered_thread, plain_link_operations, enter_exit_guard).
 #pragma once
 
 #include <atomic>
@@ -18,7 +19,7 @@
 
 namespace smrlab_examples {
 
-struct quiescent_counter {
+struct quiescent_counter : smr::pointer_scheme_types {
   static constexpr std::string_view name = "quiescent_counter";
   static constexpr std::string_view description =
       "example plugin: frees a thread's retired nodes when no operation is in flight";
@@ -33,11 +34,6 @@ struct quiescent_counter {
     return std::nullopt;
   }
 
-  struct node_base {};
-  template <class T>
-  using link = smr::atomic_marked_ptr<T>;
-  template <class T>
-  using ref = smr::plain_ref<T>;
 
   struct slot {
     smr::thread_counters counters;
@@ -101,16 +97,7 @@ struct quiescent_counter {
     }
   };
 
-  class guard {
-   public:
-    explicit guard(thread_handle& h) noexcept : h_(h) { h_.enter(); }
-    ~guard() { h_.exit(); }
-    guard(const guard&) = delete;
-    guard& operator=(const guard&) = delete;
-
-   private:
-    thread_handle& h_;
-  };
+  using guard = smr::enter_exit_guard<thread_handle>;
 };
 
 }  // namespace smrlab_examples
