@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "harness/workload_ops.hpp"
 #include "smrlab/registry_generated.hpp"
 #include "schemes/scheme.hpp"
 #include "structures/structure.hpp"
@@ -25,6 +26,7 @@ struct structure_info {
   std::string_view description;
   smr::structure_kind kind;
   smr::structure_requirements requirements;
+  std::string_view workload;  // the name of the random workload that drives it
 };
 
 namespace detail {
@@ -57,7 +59,7 @@ inline std::vector<structure_info> structures() {
   std::vector<structure_info> out;
   smr::for_each_template(generated::structures{}, [&]<template <class> class DS>() {
     using D = DS<detail::any_scheme>;
-    out.push_back({D::name, D::description, D::kind, D::requirements});
+    out.push_back({D::name, D::description, D::kind, D::requirements, workload_ops<D>::name});
   });
   return out;
 }

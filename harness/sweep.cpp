@@ -35,14 +35,6 @@ struct planned_trial {
 // Each repetition of a configuration runs with its own seed, recorded in its row.
 std::uint64_t trial_seed(const sweep_options& o, const planned_trial& p) { return o.seed + p.trial; }
 
-std::string workload_name(const structure_info& d, const sweep_options& /*o*/) {
-  switch (d.kind) {
-    case smr::structure_kind::pool:
-      return "push50_pop50";
-  }
-  return "?";
-}
-
 std::string utc_now(const char* format) {
   const auto now = std::chrono::system_clock::now();
   return fmt::format(fmt::runtime(format), fmt::gmtime(std::chrono::system_clock::to_time_t(now)));
@@ -86,7 +78,7 @@ csv_row describe_trial(const planned_trial& p, const sweep_options& o, const mac
       .set("git_rev", m.git_rev)
       .set("scheme", std::string(p.scheme->name))
       .set("structure", std::string(p.structure->name))
-      .set("workload", workload_name(*p.structure, o))
+      .set("workload", std::string(p.structure->workload))
       .set("threads", std::to_string(p.threads))
       .set("pin_policy", std::string(to_string(o.pin)))
       .set("trial", std::to_string(p.trial))

@@ -24,6 +24,7 @@
 #include "harness/element_checksum.hpp"
 #include "harness/process_memory.hpp"
 #include "harness/topology.hpp"
+#include "harness/workload_ops.hpp"
 #include "schemes/scheme.hpp"
 #include "structures/structure.hpp"
 
@@ -131,7 +132,7 @@ inline void wait_until(const std::atomic<int>& phase, int at_least) {
 }  // namespace trial_detail
 
 template <class S, class DS>
-  requires smr::pool_structure<DS, S>
+  requires smr::pool_structure<DS, S> || smr::deque_structure<DS, S>
 trial_result run_trial(const trial_config& cfg) {
   using namespace trial_detail;
   using clock = std::chrono::steady_clock;
@@ -148,7 +149,7 @@ trial_result run_trial(const trial_config& cfg) {
     typename S::thread_handle h(*domain);
     for (std::uint64_t i = 0; i < cfg.prefill; ++i) {
       const std::uint64_t v = unique_value(cfg.threads, i);
-      structure->push(h, v);
+      workload_ops<DS>::prefill(*structure, h, v, i);
       prefilled.add(v);
     }
   }
@@ -172,11 +173,12 @@ trial_result run_trial(const trial_config& cfg) {
       op_rng rng(cfg.seed * 1000003ULL + id);
       std::uint64_t sequence = 0;
       auto one_op = [&] {
-        if (rng.percent() < cfg.push_percent) {
+        const unsigned r = rng.percent();
+        if (r < cfg.push_percent) {
           const std::uint64_t v = unique_value(id, sequence++);
-          structure->push(h, v);
+          workload_ops<DS>::push(*structure, h, v, r);
           me.pushed.add(v);
-        } else if (auto v = structure->pop(h)) {
+        } else if (auto v = workload_ops<DS>::pop(*structure, h, r)) {
           me.popped.add(*v);
         }
       };
@@ -321,13 +323,15 @@ trial_result run_trial(const trial_config& cfg) {
   }
   if (r.status == trial_status::ok && interrupted()) r.status = trial_status::interrupted;
 
-  // 5. Validate: drain what is left and compare with pushed - popped.
+  // 5. Validate: what is left must equal pushed - popped (and, for a deque, read the same in
+  // both directions); then drain it, so that teardown accounts for every node.
+  r.valid = workload_ops<DS>::check_at_rest(*structure);
   element_checksum left;
   {
     typename S::thread_handle h(*domain);
-    while (auto v = structure->pop(h)) left.add(*v);
+    while (auto v = workload_ops<DS>::pop(*structure, h, 0)) left.add(*v);
   }
-  if (left != expected_left) {
+  if (left != expected_left && r.valid == "ok") {
     r.valid = "element conservation failed: expected " + expected_left.describe() + ", found " +
               left.describe();
   }

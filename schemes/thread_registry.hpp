@@ -94,8 +94,9 @@ class thread_registry {
 // could count retires made during the pass whose reclaims it missed and overstate garbage.
 // Instead: sum the reclaimed side, then the retired side, then the reclaimed side again; if the
 // reclaimed side did not move, retired - reclaimed lies between its true values at the start
-// and the end of the pass. Under constant reclaiming after a few tries, the last pair is used:
-// it can only understate garbage, and is clamped at zero.
+// and at the end of the pass. If it keeps moving, the last reclaimed sum read BEFORE a retired
+// pass is used: still reclaimed <= retired <= allocated, at worst overstating garbage by the
+// reclaims of one short pass.
 template <class Slot>
 counter_totals sum_counters(const thread_registry<Slot>& registry, const thread_counters& own) {
   auto reclaimed_side = [&] {
@@ -112,10 +113,9 @@ counter_totals sum_counters(const thread_registry<Slot>& registry, const thread_
     registry.for_each_slot([&](const Slot& s) { thread_counters::sum_retired_side(s.counters, t); });
     const counter_totals after = reclaimed_side();
     const bool stable = after.reclaimed == before.reclaimed && after.destroyed == before.destroyed;
-    if (stable || attempt == 8) {
-      t.reclaimed = after.reclaimed;
-      t.destroyed = after.destroyed;
-      t.retired = std::max(t.retired, t.reclaimed);
+    if (stable || attempt == 64) {
+      t.reclaimed = before.reclaimed;
+      t.destroyed = before.destroyed;
       return t;
     }
     before = after;
