@@ -21,6 +21,7 @@
 #include <utility>
 
 #include "../domain_base.hpp"
+#include "../hazard_slots.hpp"
 #include "../plain_ref.hpp"
 #include "../retired_object.hpp"
 
@@ -30,7 +31,6 @@ struct hazard_pointers : pointer_scheme_types {
   static constexpr std::string_view name = "hazard_pointers";
   static constexpr std::string_view description =
       "hazard pointers (Michael 2004), R = 2H scan threshold, hash-set scan";
-  static constexpr unsigned max_hazards_per_thread = 8;
   static constexpr scheme_traits traits{
       .traverses_deleted_nodes = false,
       .bounded_garbage = true,
@@ -50,50 +50,15 @@ struct hazard_pointers : pointer_scheme_types {
   }
 
   struct slot {
-    std::array<std::atomic<const void*>, max_hazards_per_thread> hazards{};
+    hazard_array hazards{};
     thread_counters counters;
     retired_list retired;  // owner-only
   };
 
-  class thread_handle;
-
-  // A local reference that owns one hazard slot while it points at a node (replaces the
-  // plain_ref of pointer_scheme_types; node_base and link are inherited).
+  // A local reference owns one hazard slot while it points at a node (replaces the plain_ref of
+  // pointer_scheme_types; node_base and link are inherited).
   template <class T>
-  class ref {
-   public:
-    ref() noexcept = default;
-    ref(ref&& o) noexcept
-        : p_(std::exchange(o.p_, nullptr)), owner_(o.owner_), index_(std::exchange(o.index_, -1)) {}
-    ref& operator=(ref&& o) noexcept {
-      if (this != &o) {
-        reset();
-        p_ = std::exchange(o.p_, nullptr);
-        owner_ = o.owner_;
-        index_ = std::exchange(o.index_, -1);
-      }
-      return *this;
-    }
-    ref(const ref&) = delete;
-    ref& operator=(const ref&) = delete;
-    ~ref() { reset(); }
-
-    T* get() const noexcept { return p_.get(); }
-    marked_ptr<T> ptr() const noexcept { return p_; }
-    std::uintptr_t mark() const noexcept { return p_.mark(); }
-    T* operator->() const noexcept { return p_.get(); }
-    explicit operator bool() const noexcept { return static_cast<bool>(p_); }
-    // ReleaseRef: clears the hazard slot.
-    void reset() noexcept;
-
-   private:
-    friend class thread_handle;
-    ref(marked_ptr<T> p, thread_handle* owner, int index) noexcept
-        : p_(p), owner_(owner), index_(index) {}
-    marked_ptr<T> p_{};
-    thread_handle* owner_ = nullptr;
-    int index_ = -1;  // hazard slot held, or -1
-  };
+  using ref = hazard_ref<T>;
 
   class domain : public domain_base<slot> {
    public:
@@ -143,8 +108,7 @@ struct hazard_pointers : pointer_scheme_types {
    public:
     explicit thread_handle(domain& d)
         : registered_thread<domain, slot>(d),
-          k_(d.hazards_per_thread()),
-          free_slots_((1U << k_) - 1U) {
+          hazards_(own_slot().hazards, d.hazards_per_thread(), name) {
       next_scan_at_ = current_threshold();
     }
     ~thread_handle() {
@@ -154,44 +118,26 @@ struct hazard_pointers : pointer_scheme_types {
     thread_handle(const thread_handle&) = delete;
     thread_handle& operator=(const thread_handle&) = delete;
 
-    // DeRefLink: publish, then re-read the link until it still holds the published node.
+    // DeRefLink.
     template <class T>
     ref<T> deref(const link<T>& l) {
-      marked_ptr<T> p = l.load(std::memory_order_relaxed);
-      if (!p) return ref<T>(p, this, -1);
-      const int i = take_hazard_slot();
-      auto& hazard = own_slot().hazards[i];
-      for (;;) {
-        // seq_cst store then seq_cst load: the publication is ordered before the re-read, and
-        // pairs with the unlinking CAS and the scan's loads (store-load pattern).
-        hazard.store(p.get(), std::memory_order_seq_cst);
-        const marked_ptr<T> q = l.load(std::memory_order_seq_cst);
-        if (q.get() == p.get()) return ref<T>(q, this, i);
-        p = q;
-        if (!p) {
-          release_hazard_slot(i);
-          return ref<T>(p, this, -1);
-        }
-      }
+      return hazards_.protect(l);
     }
 
     // NewNode: the fresh node is protected like a dereferenced one, so it stays safe to use
-    // after it is published. No fence is needed: no one can retire it before the publishing CAS,
-    // which orders this store.
+    // after it is published.
     template <class T, class... Args>
     ref<T> make(Args&&... args) {
-      // The slot first: if none is free, nothing has been allocated yet.
-      const int i = take_hazard_slot();
+      const int i = hazards_.take();  // first: if none is free, nothing is allocated
       T* p = nullptr;
       try {
         p = new T(std::forward<Args>(args)...);
       } catch (...) {
-        release_hazard_slot(i);
+        hazards_.release(i);
         throw;
       }
       counters().count_allocated();
-      own_slot().hazards[i].store(p, std::memory_order_relaxed);
-      return ref<T>(marked_ptr<T>(p), this, i);
+      return hazards_.adopt_new(p, i);
     }
 
     template <class T>
@@ -210,15 +156,7 @@ struct hazard_pointers : pointer_scheme_types {
     void scan() {
       domain& d = owner();
       d.adopt_orphans(own_slot().retired);
-      hazards_seen_.clear();
-      d.registry().for_each_slot([&](const auto& s) {
-        for (unsigned j = 0; j < k_; ++j) {
-          // seq_cst: pairs with the publication in deref() (store-load pattern with the CAS
-          // that unlinked the retired nodes); it also acquires a cleared slot's release store.
-          const void* h = s.hazards[j].load(std::memory_order_seq_cst);
-          if (h != nullptr) hazards_seen_.insert(h);
-        }
-      });
+      collect_hazards(d.registry(), hazards_.size(), hazards_seen_);
       auto& list = own_slot().retired;
       const auto freeable = std::partition(list.begin(), list.end(), [&](const retired_object& r) {
         return hazards_seen_.contains(r.address());
@@ -231,44 +169,17 @@ struct hazard_pointers : pointer_scheme_types {
 
     std::size_t retired_count() noexcept { return own_slot().retired.size(); }
     std::uint64_t current_threshold() const noexcept {
-      return scan_threshold(owner().thread_high_water(), k_, owner().config().scan_threshold_min);
+      return scan_threshold(owner().thread_high_water(), hazards_.size(),
+                            owner().config().scan_threshold_min);
     }
 
    private:
-    template <class T>
-    friend class hazard_pointers::ref;
-
-    int take_hazard_slot() {
-      if (free_slots_ == 0) {
-        throw std::logic_error("hazard_pointers: more than " + std::to_string(k_) +
-                               " references alive at once; raise the structure's "
-                               "hazards_per_thread");
-      }
-      const int i = std::countr_zero(free_slots_);
-      free_slots_ &= free_slots_ - 1;
-      return i;
-    }
-    void release_hazard_slot(int i) noexcept {
-      // Release pairs with the scan's load: this thread's reads of the node happen before a
-      // scan that sees the slot cleared frees it.
-      own_slot().hazards[i].store(nullptr, std::memory_order_release);
-      free_slots_ |= 1U << i;
-    }
-
-    unsigned k_;
-    unsigned free_slots_;
+    hazard_slots hazards_;
     std::uint64_t next_scan_at_ = 0;
     std::unordered_set<const void*> hazards_seen_;
   };
 
   using guard = no_guard;
 };
-
-template <class T>
-void hazard_pointers::ref<T>::reset() noexcept {
-  if (index_ >= 0) owner_->release_hazard_slot(index_);
-  index_ = -1;
-  p_ = nullptr;
-}
 
 }  // namespace smr

@@ -1,0 +1,153 @@
+// hazard_slots and hazard_ref: one thread's published hazard pointers, and the move-only local
+// reference that owns one of them. Shared by every scheme whose local references are hazard
+// pointers (hazard_pointers; hprc, the Gidenstam et al. scheme). DeRefLink is here too: publish,
+// then re-read the link until it still holds the published node.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <bit>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "marked_ptr.hpp"
+
+namespace smr {
+
+inline constexpr unsigned max_hazards_per_thread = 8;
+
+// The slots other threads read when they scan. Lives in the thread's registry slot.
+using hazard_array = std::array<std::atomic<const void*>, max_hazards_per_thread>;
+
+class hazard_slots;
+
+template <class T>
+class hazard_ref {
+ public:
+  hazard_ref() noexcept = default;
+  hazard_ref(hazard_ref&& o) noexcept
+      : p_(std::exchange(o.p_, nullptr)), owner_(o.owner_), index_(std::exchange(o.index_, -1)) {}
+  hazard_ref& operator=(hazard_ref&& o) noexcept {
+    if (this != &o) {
+      reset();
+      p_ = std::exchange(o.p_, nullptr);
+      owner_ = o.owner_;
+      index_ = std::exchange(o.index_, -1);
+    }
+    return *this;
+  }
+  hazard_ref(const hazard_ref&) = delete;
+  hazard_ref& operator=(const hazard_ref&) = delete;
+  ~hazard_ref() { reset(); }
+
+  T* get() const noexcept { return p_.get(); }
+  marked_ptr<T> ptr() const noexcept { return p_; }
+  std::uintptr_t mark() const noexcept { return p_.mark(); }
+  T* operator->() const noexcept { return p_.get(); }
+  explicit operator bool() const noexcept { return static_cast<bool>(p_); }
+  // ReleaseRef: clears the hazard slot.
+  void reset() noexcept;
+
+ private:
+  friend class hazard_slots;
+  hazard_ref(marked_ptr<T> p, hazard_slots* owner, int index) noexcept
+      : p_(p), owner_(owner), index_(index) {}
+  marked_ptr<T> p_{};
+  hazard_slots* owner_ = nullptr;
+  int index_ = -1;  // hazard slot held, or -1
+};
+
+class hazard_slots {
+ public:
+  hazard_slots(hazard_array& published, unsigned k, std::string_view scheme)
+      : published_(published), k_(k), free_((1U << k) - 1U), scheme_(scheme) {
+    if (k == 0 || k > max_hazards_per_thread) {
+      throw std::invalid_argument(std::string(scheme) + ": hazards per thread must be 1.." +
+                                  std::to_string(max_hazards_per_thread));
+    }
+  }
+  hazard_slots(const hazard_slots&) = delete;
+  hazard_slots& operator=(const hazard_slots&) = delete;
+
+  unsigned size() const noexcept { return k_; }
+
+  // DeRefLink: publish, then re-read the link until it still holds the published node.
+  template <class T>
+  hazard_ref<T> protect(const atomic_marked_ptr<T>& link) {
+    marked_ptr<T> p = link.load(std::memory_order_relaxed);
+    if (!p) return hazard_ref<T>(p, this, -1);
+    const int i = take();
+    auto& hazard = published_[i];
+    for (;;) {
+      // seq_cst store then seq_cst load: the publication is ordered before the re-read, and
+      // pairs with the unlinking CAS and a scan's loads of the slots (store-load pattern).
+      hazard.store(p.get(), std::memory_order_seq_cst);
+      const marked_ptr<T> q = link.load(std::memory_order_seq_cst);
+      if (q.get() == p.get()) return hazard_ref<T>(q, this, i);
+      p = q;
+      if (!p) {
+        release(i);
+        return hazard_ref<T>(p, this, -1);
+      }
+    }
+  }
+
+  // NewNode's protection: claim the slot first (so a failure allocates nothing), then hand it
+  // the node. No fence: no one can retire the node before the CAS that publishes it, which
+  // orders this store.
+  int take() {
+    if (free_ == 0) {
+      throw std::logic_error(std::string(scheme_) + ": more than " + std::to_string(k_) +
+                             " references alive at once; raise the structure's "
+                             "hazards_per_thread");
+    }
+    const int i = std::countr_zero(free_);
+    free_ &= free_ - 1;
+    return i;
+  }
+  template <class T>
+  hazard_ref<T> adopt_new(T* p, int i) noexcept {
+    published_[i].store(p, std::memory_order_relaxed);
+    return hazard_ref<T>(marked_ptr<T>(p), this, i);
+  }
+
+  void release(int i) noexcept {
+    // Release pairs with a scan's load: this thread's reads of the node happen before a scan
+    // that sees the slot cleared frees it.
+    published_[i].store(nullptr, std::memory_order_release);
+    free_ |= 1U << static_cast<unsigned>(i);
+  }
+
+  bool all_free() const noexcept { return free_ == (1U << k_) - 1U; }
+
+ private:
+  hazard_array& published_;
+  unsigned k_;
+  unsigned free_;
+  std::string_view scheme_;
+};
+
+template <class T>
+void hazard_ref<T>::reset() noexcept {
+  if (index_ >= 0) owner_->release(index_);
+  index_ = -1;
+  p_ = nullptr;
+}
+
+// Collects every hazard published in a set of slots (k per thread) with seq_cst loads: they
+// pair with the publication in protect() (store-load pattern with the unlinking CAS), and
+// acquire a cleared slot's release store.
+template <class Set, class Registry>
+void collect_hazards(Registry& registry, unsigned k, Set& out) {
+  out.clear();
+  registry.for_each_slot([&](const auto& s) {
+    for (unsigned j = 0; j < k; ++j) {
+      const void* h = s.hazards[j].load(std::memory_order_seq_cst);
+      if (h != nullptr) out.insert(h);
+    }
+  });
+}
+
+}  // namespace smr
