@@ -138,7 +138,7 @@ trial_result run_trial(const trial_config& cfg) {
   using clock = std::chrono::steady_clock;
   trial_result r;
 
-  smr::domain_config dc = smr::config_for(DS::requirements, std::max(512U, cfg.threads + 8));
+  const smr::domain_config dc = smr::config_for(DS::requirements, cfg.threads);
   r.bound = S::bound(smr::bound_inputs{cfg.threads, DS::requirements, dc.scan_threshold_min});
   auto domain = std::make_unique<typename S::domain>(dc);
   auto structure = std::make_unique<DS>(*domain);
@@ -336,15 +336,16 @@ trial_result run_trial(const trial_config& cfg) {
               left.describe();
   }
 
-  // Teardown: everything retired is reclaimed, everything allocated is freed.
-  domain->reclaim_all_quiescent();
-  const smr::counter_totals drained = domain->counters();
+  // Teardown: destroy the structure first (link-counting schemes drop the claims its remaining
+  // nodes hold on deleted ones), then drain the domain. Everything retired must be reclaimed,
+  // everything allocated freed.
   structure.reset();
+  domain->reclaim_all_quiescent();
   const smr::counter_totals last = domain->counters();
   std::string problems;
-  if (drained.retired != drained.reclaimed) {
-    problems += "retired " + std::to_string(drained.retired) + " but reclaimed " +
-                std::to_string(drained.reclaimed) + " after draining; ";
+  if (last.retired != last.reclaimed) {
+    problems += "retired " + std::to_string(last.retired) + " but reclaimed " +
+                std::to_string(last.reclaimed) + " after draining; ";
   }
   if (last.allocated != last.reclaimed + last.destroyed) {
     problems += "allocated " + std::to_string(last.allocated) + " but freed " +

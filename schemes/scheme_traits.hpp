@@ -49,15 +49,22 @@ struct bound_inputs {
 // Settings every domain is constructed from; each scheme reads the fields it uses.
 struct domain_config {
   unsigned max_threads = 512;        // capacity of the thread registry
+  unsigned threads = 8;              // N: threads expected to run at once (sizes per-thread lists)
   unsigned hazards_per_thread = 1;   // k (hazard-pointer schemes)
+  unsigned links_per_node = 1;       // l_max (link-counting schemes)
+  unsigned transient_links = 0;      // alpha (link-counting schemes)
   unsigned scan_threshold_min = 64;  // floor on the retire-list size that triggers a scan
   unsigned epoch_advance_interval = 64;  // retires between attempts to advance the epoch
 };
 
-inline domain_config config_for(const structure_requirements& r, unsigned max_threads = 512) {
+// The configuration a structure's requirements imply for `threads` concurrent threads.
+inline domain_config config_for(const structure_requirements& r, unsigned threads = 8) {
   domain_config c;
-  c.max_threads = max_threads;
+  c.threads = threads;
+  c.max_threads = threads + 512;  // room for the main thread and short-lived helpers
   c.hazards_per_thread = r.hazards_per_thread;
+  c.links_per_node = r.links_per_node;
+  c.transient_links = r.transient_links;
   return c;
 }
 
