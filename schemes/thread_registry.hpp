@@ -48,6 +48,19 @@ class thread_registry {
                              " threads registered with one domain");
   }
 
+  // Claims one particular free slot (a thread taking over what an exited thread left in it);
+  // false if it is in use. Released with release().
+  bool try_acquire(unsigned index) noexcept {
+    bool expected = false;
+    // acq_rel: as in acquire().
+    if (!entries_[index].in_use.compare_exchange_strong(expected, true,
+                                                        std::memory_order_acq_rel)) {
+      return false;
+    }
+    active_.fetch_add(1, std::memory_order_relaxed);
+    return true;
+  }
+
   void release(unsigned index) noexcept {
     active_.fetch_sub(1, std::memory_order_relaxed);
     // Release pairs with the acquire CAS in acquire() of the slot's next owner.

@@ -25,7 +25,7 @@ class treiber_stack {
   static constexpr structure_kind kind = structure_kind::pool;
   static constexpr structure_requirements requirements{
       .traverses_deleted_nodes = false,
-      .hazards_per_thread = 2,  // push holds the new node and the old top
+      .hazards_per_thread = 2,  // push: the new node and the old top; pop: top and its next
       .links_per_node = 1,
       .transient_links = 0,
   };
@@ -38,6 +38,20 @@ class treiber_stack {
     template <class F>
     void for_each_link(F&& f) {
       f(next);
+    }
+
+    // Clean-up callback (link-counting schemes with structure callbacks, such as hprc, call it
+    // on deleted nodes): make `next` skip deleted successors, so a chain of popped nodes does
+    // not keep its members alive through each other. Only a deleted node's next is rewritten,
+    // and a pop whose CAS reads a deleted top fails, so no operation observes the change.
+    template <class H>
+    void clean_up(H& h) {
+      for (;;) {
+        auto successor = h.deref(next);
+        if (!successor || !H::is_deleted(successor.get())) return;
+        auto beyond = h.deref(successor->next);
+        h.cas(next, successor.ptr(), beyond.ptr());
+      }
     }
   };
 
@@ -71,10 +85,10 @@ class treiber_stack {
     for (;;) {
       auto top = h.deref(head_);
       if (!top) return std::nullopt;
-      // Acquire pairs with the release store in push(); next never changes while the node is
-      // in the stack, and top is protected, so the value read here is the one the CAS checks.
-      const marked_ptr<node> next = top->next.load(std::memory_order_acquire);
-      if (h.cas(head_, top.ptr(), next)) {
+      // Protected, not just read: the CAS's new value must be kept alive by a reference, or a
+      // link-counting scheme could count a node that was freed in the meantime.
+      auto next = h.deref(top->next);
+      if (h.cas(head_, top.ptr(), next.ptr())) {
         const value_type v = top->value;
         h.retire(std::move(top));
         return v;
