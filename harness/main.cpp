@@ -68,6 +68,7 @@ int main(int argc, char** argv) {
   run->add_option("--out", out, "output folder (default results/<date>-<host>-<preset|adhoc>)");
   run->add_flag("--resume", cli.resume, "continue an existing output folder, skipping finished trials");
   run->add_flag("--quiet", cli.quiet, "print only failures and the summary");
+  run->add_flag("--dry-run", cli.dry_run, "check the options, print the planned trials, run nothing");
 
   try {
     app.parse(argc, argv);
@@ -128,6 +129,7 @@ int main(int argc, char** argv) {
   o.out = out;
   o.resume = cli.resume;
   o.quiet = cli.quiet;
+  o.dry_run = cli.dry_run;
   o.command_line = joined_args(argc, argv);
 
   std::signal(SIGINT, on_signal);

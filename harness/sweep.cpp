@@ -317,6 +317,22 @@ int run_sweep(const sweep_options& o, const std::atomic<bool>& interrupt) {
   }
 
   const fs::path dir = o.out.empty() ? default_output_dir(o.label) : o.out;
+  if (o.dry_run) {
+    std::set<std::string> configs;
+    for (const auto& p : plan) {
+      configs.insert(fmt::format("  {} x {} threads={}", p.scheme->name, p.structure->name,
+                                 p.threads));
+    }
+    for (const auto& c : configs) fmt::print("{}\n", c);
+    const double per_trial = o.warmup_s + (o.mode == run_mode::duration ? o.duration_s : 0.0);
+    fmt::print("{} configurations x {} trial(s) = {} trials", configs.size(), o.trials,
+               plan.size());
+    if (o.mode == run_mode::duration) {
+      fmt::print(", about {} of measurement and warm-up", format_seconds(per_trial * plan.size()));
+    }
+    fmt::print("; output folder {}\n", dir.string());
+    return 0;
+  }
   const fs::path results_path = dir / "results.csv";
   const fs::path series_path = dir / "timeseries.csv";
   std::error_code ec;

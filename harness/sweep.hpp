@@ -31,6 +31,7 @@ struct sweep_options {
   std::filesystem::path out;    // empty: results/<date>-<host>-<label>
   bool resume = false;
   bool quiet = false;
+  bool dry_run = false;      // print the plan and exit
   std::string preset;        // the preset file, if any (recorded in meta.json)
   std::string command_line;  // recorded in meta.json
 };
