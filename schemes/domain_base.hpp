@@ -3,6 +3,7 @@
 // registration of a thread. Schemes derive from these and add their own state.
 #pragma once
 
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -24,12 +25,20 @@ class domain_base {
   // Totals over all threads, past and present. Safe to call concurrently with operations.
   counter_totals counters() const { return sum_counters(registry_, own_); }
 
-  // Frees a node that was never retired (it is still linked into a structure being destroyed).
-  // Only for teardown, with no concurrent operation on the structure.
+  // Frees nodes that were never retired (still linked into a structure being destroyed). Only
+  // for teardown, with no concurrent operation on the structure. A structure passes all its
+  // nodes at once: link-counting schemes first drop every count the nodes' links hold, while
+  // all of them are still alive, then free them.
+  template <class T>
+  void destroy_unretired(std::span<T* const> nodes) {
+    for (T* node : nodes) {
+      delete node;
+      own_.count_destroyed();
+    }
+  }
   template <class T>
   void destroy_unretired(T* node) {
-    delete node;
-    own_.count_destroyed();
+    destroy_unretired(std::span<T* const>(&node, 1));
   }
 
   const domain_config& config() const noexcept { return config_; }

@@ -21,12 +21,14 @@
 //   h.retire(ref&&[, hook])     DeleteNode: reclaim when safe; runs hook(T*) then ~T
 //   d.counters()                allocated / retired / reclaimed / destroyed totals
 //   d.reclaim_all_quiescent()   with no thread registered, reclaim everything retired
-//   d.destroy_unretired(T*)     free a never-retired node at structure teardown
+//   d.destroy_unretired(span)   free a structure's never-retired nodes at teardown (all at
+//                               once: counted links are dropped before any node is freed)
 #pragma once
 
 #include <concepts>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string_view>
 #include <utility>
 
@@ -78,10 +80,10 @@ concept scheme_lifecycle =
     !std::copy_constructible<typename S::thread_handle> &&
     std::constructible_from<typename S::guard, typename S::thread_handle&> &&
     requires(typename S::domain& d, const typename S::domain& cd,
-             contract_detail::probe_node<S>* node) {
+             std::span<contract_detail::probe_node<S>* const> nodes) {
       { cd.counters() } -> std::same_as<counter_totals>;
       d.reclaim_all_quiescent();
-      d.destroy_unretired(node);
+      d.destroy_unretired(nodes);
     };
 
 template <class R, class T>
@@ -138,7 +140,7 @@ consteval bool check_scheme() {
   static_assert(scheme_lifecycle<S>,
                 "scheme contract: domain(const domain_config&), thread_handle(domain&) "
                 "(not copyable), guard(thread_handle&), domain::counters(), "
-                "domain::reclaim_all_quiescent(), domain::destroy_unretired(T*)");
+                "domain::reclaim_all_quiescent(), domain::destroy_unretired(std::span<T* const>)");
   static_assert(local_reference<typename S::template ref<contract_detail::probe_node<S>>,
                                 contract_detail::probe_node<S>>,
                 "scheme contract: ref<T> must be default-constructible, movable, not copyable, "

@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -132,17 +133,28 @@ struct hprc {
 
     unsigned hazards_per_thread() const noexcept { return k_; }
 
-    // Teardown of a node still in a structure: drop the claims its links hold (so deleted
-    // nodes they point at can be reclaimed), then free it.
+    // Teardown of nodes still in a structure: first drop the claims their links hold (so the
+    // deleted nodes they point at can be reclaimed), while all of them are alive; then free.
+    template <class T>
+    void destroy_unretired(std::span<T* const> nodes) {
+      for (T* node : nodes) {
+        node->for_each_link([](auto& l) {
+          using target_type = std::remove_pointer_t<decltype(l.load(std::memory_order_relaxed).get())>;
+          // Relaxed: quiescent teardown; the threads that wrote the links were joined.
+          node_base* target = l.exchange(marked_ptr<target_type>(), std::memory_order_relaxed).get();
+          if (target != nullptr) target->mm_ref.fetch_sub(1, std::memory_order_relaxed);
+        });
+      }
+      for (T* node : nodes) {
+        delete node;
+        teardown_counters().count_destroyed();
+      }
+    }
     template <class T>
     void destroy_unretired(T* node) {
-      node->for_each_link([](auto& l) {
-        node_base* target = l.load(std::memory_order_relaxed).get();
-        if (target != nullptr) target->mm_ref.fetch_sub(1, std::memory_order_relaxed);
-      });
-      delete node;
-      teardown_counters().count_destroyed();
+      destroy_unretired(std::span<T* const>(&node, 1));
     }
+
     std::uint32_t deletion_list_capacity() const noexcept { return capacity_; }
 
     // With no thread registered: clean up and scan every deletion list until nothing more can

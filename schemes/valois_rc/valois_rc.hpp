@@ -41,6 +41,7 @@
 #include <mutex>
 #include <new>
 #include <optional>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -494,19 +495,46 @@ struct valois_rc {
     // own links are dropped with it: a retired node that only they held stays counted as
     // unreclaimed). A node whose count already dropped to zero without a retire was recycled and
     // counted as destroyed then; its slot is free, and this does nothing.
+    // Teardown of nodes still in a structure. First every count the nodes' links hold is
+    // dropped, as plain decrements while all of them are alive: nothing is claimed or recycled
+    // here, and a retired node that only these nodes pointed at is left at count zero for
+    // reclaim_all_quiescent() to reclaim. Then each node is destroyed and its slot freed.
+    template <class T>
+    void destroy_unretired(std::span<T* const> nodes) {
+      auto recycled = [](const T* node) {
+        // Acquire pairs with the claim of a node recycled earlier (its destruction happened
+        // before).
+        return (valois_detail::header_of(node)->count.load(std::memory_order_acquire) &
+                valois_detail::claim_bit) != 0;
+      };
+      for (T* node : nodes) {
+        if (recycled(node)) continue;
+        node->for_each_link([](auto& l) {
+          using target_type = std::remove_pointer_t<decltype(l.load(std::memory_order_relaxed).get())>;
+          // Relaxed: quiescent teardown; the threads that wrote the links were joined.
+          const auto target = l.exchange(marked_ptr<target_type>(), std::memory_order_relaxed);
+          if (target) {
+            valois_detail::header_of(target.get())
+                ->count.fetch_sub(valois_detail::one_ref, std::memory_order_relaxed);
+          }
+        });
+      }
+      for (T* node : nodes) {
+        if (recycled(node)) continue;
+        valois_detail::slot_header* h = valois_detail::header_of(node);
+        node->~T();
+        valois_detail::poison_object(h, h->pool->object_bytes());
+        h->hook = nullptr;
+        // Release: no operation runs at teardown, so no SafeRead holds a transient +2; the slot
+        // is free, and the next allocation acquires this through the depot's mutex.
+        h->count.store(valois_detail::claim_bit, std::memory_order_release);
+        teardown_counters().count_destroyed();
+        h->pool->give(h, valois_detail::no_cache);
+      }
+    }
     template <class T>
     void destroy_unretired(T* node) {
-      valois_detail::slot_header* h = valois_detail::header_of(node);
-      // Acquire pairs with the claim of a node recycled earlier (its destruction happened before).
-      if ((h->count.load(std::memory_order_acquire) & valois_detail::claim_bit) != 0) return;
-      node->~T();
-      valois_detail::poison_object(h, h->pool->object_bytes());
-      h->hook = nullptr;
-      // Release: no operation runs at teardown, so no SafeRead holds a transient +2; the slot is
-      // free, and the next allocation acquires this through the depot's mutex.
-      h->count.store(valois_detail::claim_bit, std::memory_order_release);
-      teardown_counters().count_destroyed();
-      h->pool->give(h, valois_detail::no_cache);
+      destroy_unretired(std::span<T* const>(&node, 1));
     }
 
     // With no thread registered. Acyclic garbage needs nothing here: a node whose count reaches

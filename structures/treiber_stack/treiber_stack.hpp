@@ -7,7 +7,9 @@
 #include <atomic>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string_view>
+#include <vector>
 
 #include "schemes/scheme.hpp"
 #include "structures/structure.hpp"
@@ -59,14 +61,16 @@ class treiber_stack {
   treiber_stack(const treiber_stack&) = delete;
   treiber_stack& operator=(const treiber_stack&) = delete;
 
-  // Teardown: no operation may run concurrently.
+  // Teardown: no operation may run concurrently. All nodes go to the scheme at once (see
+  // destroy_unretired in the contract).
   ~treiber_stack() {
-    marked_ptr<node> p = head_.load(std::memory_order_acquire);
-    while (p) {
-      const marked_ptr<node> next = p->next.load(std::memory_order_relaxed);
-      domain_.destroy_unretired(p.get());
-      p = next;
+    std::vector<node*> nodes;
+    // Acquire pairs with the last push's CAS; the threads that wrote the links were joined.
+    for (marked_ptr<node> p = head_.load(std::memory_order_acquire); p;
+         p = p->next.load(std::memory_order_relaxed)) {
+      nodes.push_back(p.get());
     }
+    domain_.destroy_unretired(std::span<node* const>(nodes));
   }
 
   void push(handle& h, value_type v) {

@@ -31,7 +31,8 @@ TIMESERIES_COLUMNS = ["scheme", "structure", "threads", "trial", "t_ms", "unrecl
 BUILTIN_SCHEMES = ["none", "immediate_free", "ebr", "hazard_pointers"]
 
 # The small real sweep shared by several tests: 2 schemes x 2 thread counts x 2 trials.
-SWEEP = ["run", "--schemes", "ebr,hazard_pointers", "--threads", "1,2", "--trials", "2",
+SWEEP = ["run", "--schemes", "ebr,hazard_pointers", "--structures", "treiber_stack",
+         "--threads", "1,2", "--trials", "2",
          "--duration", "50ms", "--warmup", "10ms", "--prefill", "100"]
 SWEEP_ROWS = 8
 
@@ -349,7 +350,8 @@ def test_resume_after_a_crash_redoes_the_cut_row(finished_sweep, tmp_path):
 
 def test_ops_mode_runs_exactly_the_requested_operations(tmp_path):
     p = smrlab(tmp_path, "run", "--ops-per-thread", "2000", "--threads", "2", "--schemes",
-               "ebr", "--prefill", "100", "--warmup", "10ms", "--out", "OUT")
+               "ebr", "--structures", "treiber_stack", "--prefill", "100", "--warmup", "10ms",
+               "--out", "OUT")
     assert p.returncode == 0, describe(p)
     assert "trial(s) written" in p.stderr, describe(p)
     rows = read_dicts(tmp_path / "OUT" / "results.csv")
@@ -382,7 +384,8 @@ def test_preset_syntax_error_names_the_line(tmp_path):
 
 def test_valid_preset_runs(tmp_path):
     preset = write_preset(tmp_path / "tiny.toml",
-                          'name = "tiny"\nschemes = ["ebr"]\nthreads = [1]\ntrials = 1\n'
+                          'name = "tiny"\nschemes = ["ebr"]\nstructures = ["treiber_stack"]\n'
+                          'threads = [1]\ntrials = 1\n'
                           'duration = "50ms"\nwarmup = "10ms"\nprefill = 10\n')
     p = smrlab(tmp_path, "run", "--preset", str(preset), "--out", "OUT")
     assert p.returncode == 0, describe(p)
@@ -420,7 +423,7 @@ def test_ctrl_c_keeps_finished_rows_and_says_how_to_resume(tmp_path):
     results = tmp_path / "OUT" / "results.csv"
     proc = subprocess.Popen(
         [smrlab_bin(), "run", "--duration", "2s", "--trials", "5", "--schemes", "ebr",
-         "--threads", "1", "--warmup", "10ms", "--out", "OUT"],
+         "--structures", "treiber_stack", "--threads", "1", "--warmup", "10ms", "--out", "OUT"],
         cwd=tmp_path, stdout=stdout, stderr=stderr)
     try:
         deadline = time.monotonic() + 30
