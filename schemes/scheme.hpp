@@ -21,8 +21,9 @@
 //   h.retire(ref&&[, hook])     DeleteNode: reclaim when safe; runs hook(T*) then ~T
 //   d.counters()                allocated / retired / reclaimed / destroyed totals
 //   d.reclaim_all_quiescent()   with no thread registered, reclaim everything retired
-//   d.destroy_unretired(span)   free a structure's never-retired nodes at teardown (all at
-//                               once: counted links are dropped before any node is freed)
+//   d.destroy_unretired(span)   free a structure's never-retired nodes at teardown, all at once:
+//                               link-counting schemes drop the counts their links hold, reclaim
+//                               what that frees, and only then free them
 #pragma once
 
 #include <concepts>

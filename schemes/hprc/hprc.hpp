@@ -145,6 +145,9 @@ struct hprc {
           if (target != nullptr) target->mm_ref.fetch_sub(1, std::memory_order_relaxed);
         });
       }
+      // Retired nodes that only these nodes' links kept alive are reclaimed now, while every
+      // node their own links may point at is still alive.
+      if (registered_threads() == 0) reclaim_all_quiescent();
       for (T* node : nodes) {
         delete node;
         teardown_counters().count_destroyed();

@@ -519,6 +519,9 @@ struct valois_rc {
           }
         });
       }
+      // Retired nodes that only these nodes' links kept alive are reclaimed now, while every
+      // node their own links may point at is still alive.
+      if (registered_threads() == 0) reclaim_all_quiescent();
       for (T* node : nodes) {
         if (recycled(node)) continue;
         valois_detail::slot_header* h = valois_detail::header_of(node);

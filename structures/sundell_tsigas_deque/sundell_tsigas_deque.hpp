@@ -137,27 +137,16 @@ class sundell_tsigas_deque {
 
   // Teardown: no operation may run concurrently. At rest every popped node has been unlinked
   // from the next chain and retired, so the chain from head holds exactly the live nodes and
-  // the two sentinels; destroy_unretired frees each. A link-counting scheme's destroy_unretired
-  // may drop the counts the node's links hold on their targets (hprc's does, on any target), so
-  // no node may be freed while a node freed after it still links to it: the prev links point
-  // backwards along the walk, so they are cleared first, with StoreRef (no operation runs, so
-  // no one else writes them). Clearing only prev keeps every node counted by its predecessor's
-  // next (the head by its anchor), so a scheme that reclaims at count zero (valois_rc) reclaims
-  // nothing during this pass; the anchors are left alone for the same reason.
+  // the two sentinels. They go to the scheme at once: a link-counting scheme drops the counts
+  // their links hold (prev links may point at retired nodes) and reclaims what that frees
+  // before it frees any of them (see destroy_unretired in the contract).
   ~sundell_tsigas_deque() {
-    {
-      handle h(domain_);
-      // Relaxed: quiescent; the threads that wrote the links were joined before this runs.
-      for (node* p = head_; p != nullptr; p = p->next.load(std::memory_order_relaxed).get()) {
-        h.store(p->prev, ptr());
-      }
+    std::vector<node*> nodes;
+    // Relaxed: quiescent; the threads that wrote the links were joined before this runs.
+    for (node* p = head_; p != nullptr; p = p->next.load(std::memory_order_relaxed).get()) {
+      nodes.push_back(p);
     }
-    node* p = head_;
-    while (p != nullptr) {
-      node* const next = p->next.load(std::memory_order_relaxed).get();  // relaxed: as above
-      domain_.destroy_unretired(p);
-      p = next;
-    }
+    domain_.destroy_unretired(std::span<node* const>(nodes));
   }
 
   void push_left(handle& h, value_type v) {
