@@ -119,6 +119,8 @@ class op_rng {
 
 struct alignas(64) worker_state {
   std::uint64_t measured_ops = 0;
+  // Ops mode: when this worker completed its operations (the trial ends at the last one).
+  std::chrono::steady_clock::time_point finished{};
   element_checksum pushed;
   element_checksum popped;
   int pu = -1;
@@ -196,6 +198,7 @@ trial_result run_trial(const trial_config& cfg) {
           ops_at_measure = ops;
         }
         if (cfg.mode == run_mode::ops && measuring && ops - ops_at_measure >= cfg.ops_per_thread) {
+          me.finished = std::chrono::steady_clock::now();
           break;
         }
         one_op();
@@ -284,7 +287,20 @@ trial_result run_trial(const trial_config& cfg) {
   phase.store(teardown, std::memory_order_release);
   for (auto& t : threads) t.join();
 
-  r.elapsed_s = std::chrono::duration<double>(t_end - t_start).count();
+  // Ops mode ends when the last worker completes its operations, timed by the workers
+  // themselves: the main thread only polls for it (in 2 ms slices), which would round short
+  // trials up to the slice.
+  auto measured_end = t_end;
+  if (cfg.mode == run_mode::ops) {
+    auto last = t_start;
+    bool all_finished = true;
+    for (const auto& w : workers) {
+      if (w.finished == clock::time_point{}) all_finished = false;
+      last = std::max(last, w.finished);
+    }
+    if (all_finished) measured_end = last;
+  }
+  r.elapsed_s = std::chrono::duration<double>(measured_end - t_start).count();
   r.samples = samples.size();
   for (const auto& s : samples) {
     r.unreclaimed_peak = std::max(r.unreclaimed_peak, s.unreclaimed);
