@@ -94,9 +94,22 @@ class hazard_slots {
     }
   }
 
-  // NewNode's protection: claim the slot first (so a failure allocates nothing), then hand it
-  // the node. No fence: no one can retire the node before the CAS that publishes it, which
-  // orders this store.
+  // NewNode: claim a slot first (so a failure allocates nothing), allocate, protect. No fence:
+  // no one can retire the node before the CAS that publishes it, which orders this store.
+  template <class T, class... Args>
+  hazard_ref<T> make(Args&&... args) {
+    const int i = take();
+    T* p = nullptr;
+    try {
+      p = new T(std::forward<Args>(args)...);
+    } catch (...) {
+      release(i);
+      throw;
+    }
+    published_[i].store(p, std::memory_order_relaxed);
+    return hazard_ref<T>(marked_ptr<T>(p), this, i);
+  }
+
   int take() {
     if (free_ == 0) {
       throw std::logic_error(std::string(scheme_) + ": more than " + std::to_string(k_) +
@@ -107,12 +120,6 @@ class hazard_slots {
     free_ &= free_ - 1;
     return i;
   }
-  template <class T>
-  hazard_ref<T> adopt_new(T* p, int i) noexcept {
-    published_[i].store(p, std::memory_order_relaxed);
-    return hazard_ref<T>(marked_ptr<T>(p), this, i);
-  }
-
   void release(int i) noexcept {
     // Release pairs with a scan's load: this thread's reads of the node happen before a scan
     // that sees the slot cleared frees it.

@@ -128,16 +128,9 @@ struct hazard_pointers : pointer_scheme_types {
     // after it is published.
     template <class T, class... Args>
     ref<T> make(Args&&... args) {
-      const int i = hazards_.take();  // first: if none is free, nothing is allocated
-      T* p = nullptr;
-      try {
-        p = new T(std::forward<Args>(args)...);
-      } catch (...) {
-        hazards_.release(i);
-        throw;
-      }
+      ref<T> r = hazards_.make<T>(std::forward<Args>(args)...);
       counters().count_allocated();
-      return hazards_.adopt_new(p, i);
+      return r;
     }
 
     template <class T>

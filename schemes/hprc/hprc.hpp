@@ -221,20 +221,14 @@ struct hprc {
     // NewNode: count 0, flags clear, protected by a hazard.
     template <class T, class... Args>
     ref<T> make(Args&&... args) {
-      const int i = hazards_.take();  // first: if none is free, nothing is allocated
-      T* p = nullptr;
-      try {
-        p = new T(std::forward<Args>(args)...);
-      } catch (...) {
-        hazards_.release(i);
-        throw;
-      }
+      ref<T> r = hazards_.make<T>(std::forward<Args>(args)...);
+      T* p = r.get();
       if (static_cast<void*>(static_cast<node_base*>(p)) != static_cast<void*>(p)) {
         throw std::logic_error("hprc: node_base must be the first base of a node type");
       }
       p->mm_ops = &ops_of<T>;
       counters().count_allocated();
-      return hazards_.adopt_new(p, i);
+      return r;
     }
 
     // DeleteNode.
