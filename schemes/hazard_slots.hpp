@@ -127,8 +127,6 @@ class hazard_slots {
     free_ |= 1U << static_cast<unsigned>(i);
   }
 
-  bool all_free() const noexcept { return free_ == (1U << k_) - 1U; }
-
  private:
   hazard_array& published_;
   unsigned k_;
