@@ -1,11 +1,12 @@
 // smrlab: the driver. `list` shows the registry and the compatibility matrix; `run` runs a
 // sweep (the cross product of the values given for each parameter, or a preset file).
-#include <CLI/CLI.hpp>
-#include <csignal>
 #include <fmt/format.h>
 
+#include <CLI/CLI.hpp>
 #include <atomic>
+#include <csignal>
 #include <iostream>
+#include <variant>
 
 #include "harness/list_command.hpp"
 #include "harness/preset.hpp"
@@ -33,42 +34,59 @@ int main(int argc, char** argv) {
 
   auto* list = app.add_subcommand("list", "schemes, structures and the compatibility matrix");
   std::string list_format = "text";
-  list->add_option("--format", list_format, "text or json")
-      ->check(CLI::IsMember({"text", "json"}));
+  list->add_option("--format", list_format, "text or json")->check(CLI::IsMember({"text", "json"}));
 
   auto* run = app.add_subcommand("run", "run a sweep and append one CSV row per trial");
   smrlab::sweep_options cli;
   std::string preset, duration, warmup, pin = "compact", memory_cap;
-  std::vector<std::string> schemes, structures;
+  std::vector<std::string> schemes, structures, mixes, dists;
+  std::vector<std::uint64_t> key_ranges;
   std::vector<unsigned> threads;
   unsigned trials = 1;
   std::uint64_t ops_per_thread = 0, prefill = 1000, seed = 1;
   std::string out;
   run->add_option("--preset", preset, "experiment preset (TOML); options given here override it")
       ->check(CLI::ExistingFile);
-  auto* o_schemes = run->add_option("--schemes", schemes, "comma list of schemes (default: all)")
-                        ->delimiter(',');
+  auto* o_schemes =
+      run->add_option("--schemes", schemes, "comma list of schemes (default: all)")->delimiter(',');
   auto* o_structures =
       run->add_option("--structures", structures, "comma list of structures (default: all)")
           ->delimiter(',');
   auto* o_threads = run->add_option("--threads", threads, "comma list of thread counts, e.g. 1,2,4")
                         ->delimiter(',');
   auto* o_trials = run->add_option("--trials", trials, "repetitions of each configuration");
-  auto* o_duration = run->add_option("--duration", duration, "measured time per trial, e.g. 1s, 500ms");
+  auto* o_duration =
+      run->add_option("--duration", duration, "measured time per trial, e.g. 1s, 500ms");
   auto* o_ops = run->add_option("--ops-per-thread", ops_per_thread,
                                 "measure a fixed number of operations per thread instead");
   o_duration->excludes(o_ops);
   auto* o_warmup = run->add_option("--warmup", warmup, "warm-up before measuring (default 100ms)");
-  auto* o_prefill = run->add_option("--prefill", prefill, "elements inserted before the workers start");
+  auto* o_prefill = run->add_option(
+      "--prefill", prefill,
+      "elements (sets: distinct keys) inserted before the workers start (default: 1000 for "
+      "pools and deques; for sets the steady-state size, key range x insert/(insert+remove))");
+  auto* o_mix = run->add_option("--mix", mixes,
+                                "operation mix insert,remove,lookup in percent, e.g. 25,25,50 "
+                                "(repeat for a sweep; pools and deques: push,pop,0; default "
+                                "50,50,0)");
+  auto* o_key_range = run->add_option("--key-range", key_ranges,
+                                      "sets: keys are drawn from [0, N); comma list (default 1000)")
+                          ->delimiter(',');
+  auto* o_dist = run->add_option("--dist", dists,
+                                 "sets: key distribution, uniform or zipf:THETA (0<THETA<1), "
+                                 "comma list (default uniform)")
+                     ->delimiter(',');
   auto* o_pin = run->add_option("--pin", pin, "thread placement: none or compact")
                     ->check(CLI::IsMember({"none", "compact"}));
   auto* o_seed = run->add_option("--seed", seed, "base random seed");
   auto* o_cap = run->add_option("--memory-cap", memory_cap,
                                 "stop a trial whose resident memory exceeds this, e.g. 4GiB");
   run->add_option("--out", out, "output folder (default results/<date>-<host>-<preset|adhoc>)");
-  run->add_flag("--resume", cli.resume, "continue an existing output folder, skipping finished trials");
+  run->add_flag("--resume", cli.resume,
+                "continue an existing output folder, skipping finished trials");
   run->add_flag("--quiet", cli.quiet, "print only failures and the summary");
-  run->add_flag("--dry-run", cli.dry_run, "check the options, print the planned trials, run nothing");
+  run->add_flag("--dry-run", cli.dry_run,
+                "check the options, print the planned trials, run nothing");
 
   try {
     app.parse(argc, argv);
@@ -96,7 +114,8 @@ int main(int argc, char** argv) {
   if (o_duration->count() != 0) {
     const auto d = smrlab::parse_duration(duration);
     if (!d) {
-      fmt::print(stderr, "smrlab run: bad --duration '{}': give a positive time such as 1s or 500ms\n",
+      fmt::print(stderr,
+                 "smrlab run: bad --duration '{}': give a positive time such as 1s or 500ms\n",
                  duration);
       return 2;
     }
@@ -110,18 +129,43 @@ int main(int argc, char** argv) {
   if (o_warmup->count() != 0) {
     const auto d = smrlab::parse_duration(warmup);
     if (!d && warmup != "0" && warmup != "0s") {
-      fmt::print(stderr, "smrlab run: bad --warmup '{}': give a time such as 100ms, or 0\n", warmup);
+      fmt::print(stderr, "smrlab run: bad --warmup '{}': give a time such as 100ms, or 0\n",
+                 warmup);
       return 2;
     }
     o.warmup_s = d.value_or(0.0);
   }
   if (o_prefill->count() != 0) o.prefill = prefill;
+  if (o_mix->count() != 0) {
+    o.mixes.clear();
+    for (const auto& m : mixes) {
+      auto parsed = smrlab::parse_op_mix(m);
+      if (const auto* err = std::get_if<std::string>(&parsed)) {
+        fmt::print(stderr, "smrlab run: bad --mix: {}\n", *err);
+        return 2;
+      }
+      o.mixes.push_back(std::get<smrlab::op_mix>(parsed));
+    }
+  }
+  if (o_key_range->count() != 0) o.key_ranges = key_ranges;
+  if (o_dist->count() != 0) {
+    o.dists.clear();
+    for (const auto& d : dists) {
+      auto parsed = smrlab::parse_key_distribution(d);
+      if (const auto* err = std::get_if<std::string>(&parsed)) {
+        fmt::print(stderr, "smrlab run: bad --dist: {}\n", *err);
+        return 2;
+      }
+      o.dists.push_back(std::get<smrlab::key_distribution>(parsed));
+    }
+  }
   if (o_pin->count() != 0) o.pin = *smrlab::parse_pin_policy(pin);
   if (o_seed->count() != 0) o.seed = seed;
   if (o_cap->count() != 0) {
     const auto b = smrlab::parse_size(memory_cap);
     if (!b || *b == 0) {
-      fmt::print(stderr, "smrlab run: bad --memory-cap '{}': give a size such as 4GiB\n", memory_cap);
+      fmt::print(stderr, "smrlab run: bad --memory-cap '{}': give a size such as 4GiB\n",
+                 memory_cap);
       return 2;
     }
     o.memory_cap_bytes = *b;

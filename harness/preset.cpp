@@ -1,9 +1,12 @@
 #include "harness/preset.hpp"
 
 #include <fmt/format.h>
-
-#include <set>
+#include <fmt/ranges.h>
 #include <toml++/toml.h>
+
+#include <algorithm>
+#include <variant>
+#include <vector>
 
 #include "harness/units.hpp"
 
@@ -35,10 +38,23 @@ T integer(const std::string& path, const toml::node& n, const char* key, std::in
   return static_cast<T>(*v);
 }
 
+// A string, or a non-empty array of strings (a sweep over the values).
+std::vector<std::string> one_or_many_strings(const std::string& path, const toml::node& n,
+                                             const char* key, const char* example) {
+  if (const auto v = n.value<std::string>()) return {*v};
+  const auto* arr = n.as_array();
+  if (arr == nullptr || arr->empty()) {
+    fail(path, fmt::format("'{}' must be a string such as {} or a non-empty array of them", key,
+                           example));
+  }
+  return string_list(path, n, key);
+}
+
 double seconds(const std::string& path, const toml::node& n, const char* key) {
   const auto s = n.value<std::string>();
   const auto d = s ? parse_duration(*s) : std::nullopt;
-  if (!d) fail(path, fmt::format("'{}' must be a duration string such as \"1s\" or \"500ms\"", key));
+  if (!d)
+    fail(path, fmt::format("'{}' must be a duration string such as \"1s\" or \"500ms\"", key));
   return *d;
 }
 
@@ -52,15 +68,13 @@ void load_preset(const std::string& path, sweep_options& o) {
     const auto& where = e.source().begin;
     fail(path, fmt::format("line {}, column {}: {}", where.line, where.column, e.description()));
   }
-  static const std::set<std::string> known{
-      "name", "description", "schemes",  "structures", "threads", "trials", "duration",
-      "ops_per_thread", "warmup", "prefill", "pin", "seed", "memory_cap"};
+  static const std::vector<std::string> known{
+      "name",           "description", "schemes", "structures", "threads", "trials",     "duration",
+      "ops_per_thread", "warmup",      "prefill", "pin",        "seed",    "memory_cap", "mix",
+      "key_range",      "dist"};
   for (const auto& [k, v] : t) {
-    if (known.count(std::string(k.str())) == 0) {
-      fail(path, fmt::format("unknown key '{}'; known keys: name, description, schemes, "
-                             "structures, threads, trials, duration, ops_per_thread, warmup, "
-                             "prefill, pin, seed, memory_cap",
-                             k.str()));
+    if (std::find(known.begin(), known.end(), std::string(k.str())) == known.end()) {
+      fail(path, fmt::format("unknown key '{}'; known keys: {}", k.str(), fmt::join(known, ", ")));
     }
   }
   if (t.contains("duration") && t.contains("ops_per_thread")) {
@@ -79,7 +93,8 @@ void load_preset(const std::string& path, sweep_options& o) {
   if (const auto* n = t.get("structures")) o.structures = string_list(path, *n, "structures");
   if (const auto* n = t.get("threads")) {
     const auto* arr = n->as_array();
-    if (arr == nullptr || arr->empty()) fail(path, "'threads' must be a non-empty array of integers");
+    if (arr == nullptr || arr->empty())
+      fail(path, "'threads' must be a non-empty array of integers");
     o.threads.clear();
     for (const auto& e : *arr) o.threads.push_back(integer<unsigned>(path, e, "threads", 1));
   }
@@ -101,6 +116,32 @@ void load_preset(const std::string& path, sweep_options& o) {
     }
   }
   if (const auto* n = t.get("prefill")) o.prefill = integer<std::uint64_t>(path, *n, "prefill", 0);
+  if (const auto* n = t.get("mix")) {
+    o.mixes.clear();
+    for (const auto& text : one_or_many_strings(path, *n, "mix", "\"50,50,0\"")) {
+      auto parsed = parse_op_mix(text);
+      if (const auto* err = std::get_if<std::string>(&parsed)) fail(path, *err);
+      o.mixes.push_back(std::get<op_mix>(parsed));
+    }
+  }
+  if (const auto* n = t.get("key_range")) {
+    o.key_ranges.clear();
+    if (const auto* arr = n->as_array()) {
+      if (arr->empty()) fail(path, "'key_range' must not be an empty array");
+      for (const auto& e : *arr)
+        o.key_ranges.push_back(integer<std::uint64_t>(path, e, "key_range", 1));
+    } else {
+      o.key_ranges.push_back(integer<std::uint64_t>(path, *n, "key_range", 1));
+    }
+  }
+  if (const auto* n = t.get("dist")) {
+    o.dists.clear();
+    for (const auto& text : one_or_many_strings(path, *n, "dist", "\"uniform\" or \"zipf:0.99\"")) {
+      auto parsed = parse_key_distribution(text);
+      if (const auto* err = std::get_if<std::string>(&parsed)) fail(path, *err);
+      o.dists.push_back(std::get<key_distribution>(parsed));
+    }
+  }
   if (const auto* n = t.get("seed")) o.seed = integer<std::uint64_t>(path, *n, "seed", 0);
   if (const auto* n = t.get("pin")) {
     const auto s = n->value<std::string>();

@@ -8,9 +8,8 @@
 #include <string_view>
 #include <vector>
 
-#include "harness/workload_ops.hpp"
-#include "smrlab/registry_generated.hpp"
 #include "schemes/scheme.hpp"
+#include "smrlab/registry_generated.hpp"
 #include "structures/structure.hpp"
 
 namespace smrlab {
@@ -26,7 +25,6 @@ struct structure_info {
   std::string_view description;
   smr::structure_kind kind;
   smr::structure_requirements requirements;
-  std::string_view workload;  // the name of the random workload that drives it
 };
 
 namespace detail {
@@ -59,7 +57,7 @@ inline std::vector<structure_info> structures() {
   std::vector<structure_info> out;
   smr::for_each_template(generated::structures{}, [&]<template <class> class DS>() {
     using D = DS<detail::any_scheme>;
-    out.push_back({D::name, D::description, D::kind, D::requirements, workload_ops<D>::name});
+    out.push_back({D::name, D::description, D::kind, D::requirements});
   });
   return out;
 }
@@ -93,8 +91,7 @@ bool with_pairing(std::string_view scheme, std::string_view structure, F&& f) {
   bool found = false;
   smr::for_each_type(smr::compatible_pairings_t<generated::schemes, generated::structures>{},
                      [&]<class P>() {
-                       if (!found && P::scheme::name == scheme &&
-                           P::structure::name == structure) {
+                       if (!found && P::scheme::name == scheme && P::structure::name == structure) {
                          found = true;
                          f.template operator()<typename P::scheme, typename P::structure>();
                        }

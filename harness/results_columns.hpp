@@ -8,11 +8,12 @@
 
 namespace smrlab {
 
-inline constexpr std::array<std::string_view, 42> result_columns{
+inline constexpr std::array<std::string_view, 45> result_columns{
     "timestamp",       "machine",          "cpu_model",       "topology",
     "numa_nodes",      "pus",              "allocator",       "compiler",
     "build_type",      "git_rev",          "scheme",          "structure",
-    "workload",        "threads",          "pin_policy",      "trial",
+    "workload",        "mix",              "key_range",       "key_dist",
+    "threads",         "pin_policy",       "trial",
     "seed",            "mode",             "target_duration_s", "ops_per_thread",
     "warmup_s",        "prefill",          "elapsed_s",       "total_ops",
     "throughput_ops_s", "ops_min_thread",  "ops_max_thread",  "fairness",
@@ -23,13 +24,14 @@ inline constexpr std::array<std::string_view, 42> result_columns{
 };
 
 // The columns that identify a trial: a resumed run skips rows whose key is already present.
-inline constexpr std::array<std::string_view, 11> trial_key_columns{
-    "scheme", "structure", "workload",      "threads",        "pin_policy", "trial",
-    "seed",   "mode",      "target_duration_s", "ops_per_thread", "prefill",
+inline constexpr std::array<std::string_view, 14> trial_key_columns{
+    "scheme",   "structure", "workload", "mix",  "key_range",         "key_dist",
+    "threads",  "pin_policy", "trial",   "seed", "mode", "target_duration_s",
+    "ops_per_thread", "prefill",
 };
 
-inline constexpr std::array<std::string_view, 7> timeseries_columns{
-    "scheme", "structure", "threads", "trial", "t_ms", "unreclaimed", "rss_bytes",
+inline constexpr std::array<std::string_view, 8> timeseries_columns{
+    "scheme", "structure", "workload", "threads", "trial", "t_ms", "unreclaimed", "rss_bytes",
 };
 
 }  // namespace smrlab

@@ -28,12 +28,32 @@ namespace {
 struct planned_trial {
   const scheme_info* scheme;
   const structure_info* structure;
+  workload_params workload;
+  std::uint64_t prefill;
   unsigned threads;
   unsigned trial;
 };
 
+// The workloads a structure runs in this sweep: every mix, and for sets every key range and
+// distribution too (pools and deques have no keys).
+std::vector<workload_params> workloads_for(const structure_info& d, const sweep_options& o) {
+  std::vector<workload_params> out;
+  for (const auto& mix : o.mixes) {
+    if (d.kind != smr::structure_kind::set) {
+      out.push_back({mix, 0, key_distribution{}});
+      continue;
+    }
+    for (auto range : o.key_ranges) {
+      for (const auto& dist : o.dists) out.push_back({mix, range, dist});
+    }
+  }
+  return out;
+}
+
 // Each repetition of a configuration runs with its own seed, recorded in its row.
-std::uint64_t trial_seed(const sweep_options& o, const planned_trial& p) { return o.seed + p.trial; }
+std::uint64_t trial_seed(const sweep_options& o, const planned_trial& p) {
+  return o.seed + p.trial;
+}
 
 std::string utc_now(const char* format) {
   const auto now = std::chrono::system_clock::now();
@@ -66,6 +86,7 @@ std::string join(const std::vector<std::string>& v) {
 
 // Base row: everything known before the trial runs. Keys of the trial come from here.
 csv_row describe_trial(const planned_trial& p, const sweep_options& o, const machine_info& m) {
+  const bool is_set = p.structure->kind == smr::structure_kind::set;
   csv_row row(result_columns);
   row.set("machine", m.hostname)
       .set("cpu_model", m.cpu_model)
@@ -78,7 +99,10 @@ csv_row describe_trial(const planned_trial& p, const sweep_options& o, const mac
       .set("git_rev", m.git_rev)
       .set("scheme", std::string(p.scheme->name))
       .set("structure", std::string(p.structure->name))
-      .set("workload", std::string(p.structure->workload))
+      .set("workload", workload_name(p.structure->kind, p.workload))
+      .set("mix", p.workload.mix.describe())
+      .set("key_range", is_set ? std::to_string(p.workload.key_range) : "")
+      .set("key_dist", is_set ? p.workload.dist.describe() : "")
       .set("threads", std::to_string(p.threads))
       .set("pin_policy", std::string(to_string(o.pin)))
       .set("trial", std::to_string(p.trial))
@@ -87,7 +111,7 @@ csv_row describe_trial(const planned_trial& p, const sweep_options& o, const mac
       .set("target_duration_s", o.mode == run_mode::duration ? number(o.duration_s) : "")
       .set("ops_per_thread", o.mode == run_mode::ops ? std::to_string(o.ops_per_thread) : "")
       .set("warmup_s", number(o.warmup_s))
-      .set("prefill", std::to_string(o.prefill));
+      .set("prefill", std::to_string(p.prefill));
   return row;
 }
 
@@ -100,8 +124,8 @@ std::string key_of(const std::vector<std::string>& cells, const std::vector<std:
 std::vector<std::size_t> key_indices(std::span<const std::string_view> columns) {
   std::vector<std::size_t> idx;
   for (auto k : trial_key_columns) {
-    idx.push_back(static_cast<std::size_t>(std::find(columns.begin(), columns.end(), k) -
-                                           columns.begin()));
+    idx.push_back(
+        static_cast<std::size_t>(std::find(columns.begin(), columns.end(), k) - columns.begin()));
   }
   return idx;
 }
@@ -130,6 +154,13 @@ void fill_result(csv_row& row, const trial_result& r) {
       .set("message", r.message);
 }
 
+// A trial's key in timeseries.csv: its first five columns.
+std::string series_key(std::initializer_list<std::string> cells) {
+  std::string k;
+  for (const auto& c : cells) k += c + '\x1f';
+  return k;
+}
+
 // Loads the keys of finished trials and repairs the files after a crash: a cut-off last row is
 // dropped, and time-series rows of trials that have no result row are removed.
 std::unordered_set<std::string> load_finished(const fs::path& results, const fs::path& series) {
@@ -148,8 +179,9 @@ std::unordered_set<std::string> load_finished(const fs::path& results, const fs:
   std::set<std::string> series_keys;
   for (const auto& row : t.rows) {
     done.insert(key_of(row, idx));
-    series_keys.insert(row[t.column("scheme")] + ',' + row[t.column("structure")] + ',' +
-                       row[t.column("threads")] + ',' + row[t.column("trial")]);
+    series_keys.insert(
+        series_key({row[t.column("scheme")], row[t.column("structure")], row[t.column("workload")],
+                    row[t.column("threads")], row[t.column("trial")]}));
   }
   if (dropped != 0) {
     fmt::print(stderr, "smrlab: dropped {} incomplete row(s) of {}\n", dropped, results.string());
@@ -164,12 +196,20 @@ std::unordered_set<std::string> load_finished(const fs::path& results, const fs:
     std::ofstream sout(series, std::ios::trunc);
     write_csv_header(sout, timeseries_columns);
     for (const auto& row : s.rows) {
-      if (series_keys.count(row[0] + ',' + row[1] + ',' + row[2] + ',' + row[3]) != 0) {
+      if (row.size() >= 5 &&
+          series_keys.count(series_key({row[0], row[1], row[2], row[3], row[4]})) != 0) {
         write_csv_line(sout, row);
       }
     }
   }
   return done;
+}
+
+template <class T>
+std::vector<std::string> describe_all(const std::vector<T>& v) {
+  std::vector<std::string> out;
+  for (const auto& x : v) out.push_back(x.describe());
+  return out;
 }
 
 void write_meta(const fs::path& dir, const sweep_options& o, const machine_info& m,
@@ -208,14 +248,18 @@ void write_meta(const fs::path& dir, const sweep_options& o, const machine_info&
                      {"duration_s", o.duration_s},
                      {"ops_per_thread", o.ops_per_thread},
                      {"warmup_s", o.warmup_s},
-                     {"prefill", o.prefill},
+                     {"prefill", o.prefill ? nlohmann::json(*o.prefill) : nlohmann::json("auto")},
+                     {"mixes", describe_all(o.mixes)},
+                     {"key_ranges", o.key_ranges},
+                     {"key_dists", describe_all(o.dists)},
                      {"pin_policy", std::string(to_string(o.pin))},
                      {"seed", o.seed},
                      {"memory_cap_bytes", o.memory_cap_bytes}};
     meta["command_line"] = o.command_line;
     meta["placement"] = nlohmann::json::object();
   } else {
-    meta["resumed"].push_back({{"at", now}, {"command_line", o.command_line}, {"git_rev", m.git_rev}});
+    meta["resumed"].push_back(
+        {{"at", now}, {"command_line", o.command_line}, {"git_rev", m.git_rev}});
   }
   const fs::path tmp = dir / "meta.json.tmp";
   {
@@ -274,6 +318,14 @@ std::string validate(const sweep_options& o) {
   if (o.mode == run_mode::duration && !(o.duration_s > 0)) return "the duration must be positive";
   if (o.mode == run_mode::ops && o.ops_per_thread == 0) return "--ops-per-thread must be positive";
   if (o.warmup_s < 0) return "the warm-up must not be negative";
+  if (o.mixes.empty()) return "the mix list is empty; give e.g. --mix 50,50,0";
+  if (o.key_ranges.empty()) return "the key-range list is empty; give e.g. --key-range 1000";
+  for (auto k : o.key_ranges) {
+    if (k == 0 || k - 1 > smr::max_set_key) {
+      return fmt::format("key range {} must be between 1 and 2^62", k);
+    }
+  }
+  if (o.dists.empty()) return "the key-distribution list is empty; give e.g. --dist uniform";
   return {};
 }
 
@@ -295,18 +347,25 @@ int run_sweep(const sweep_options& o, const std::atomic<bool>& interrupt) {
   for (unsigned trial = 1; trial <= o.trials; ++trial) {
     for (unsigned n : o.threads) {
       for (const auto& dn : structure_names) {
-        for (const auto& sn : scheme_names) {
-          const scheme_info* s = find_scheme(sn);
-          const structure_info* d = find_structure(dn);
-          if (auto why = pairing_unavailable(*s, *d)) {
-            say_once(fmt::format("{} x {}: {}", sn, dn, *why));
+        const structure_info* d = find_structure(dn);
+        for (const auto& w : workloads_for(*d, o)) {
+          if (auto why = workload_unsupported(d->kind, w)) {
+            say_once(fmt::format("{} with {}: {}", dn, w.mix.describe(), *why));
             continue;
           }
-          if (auto why = smr::thread_limit_violation(s->name, s->traits, n)) {
-            say_once(fmt::format("{} at {} threads: {}", sn, n, *why));
-            continue;
+          const std::uint64_t prefill = o.prefill.value_or(default_prefill(d->kind, w));
+          for (const auto& sn : scheme_names) {
+            const scheme_info* s = find_scheme(sn);
+            if (auto why = pairing_unavailable(*s, *d)) {
+              say_once(fmt::format("{} x {}: {}", sn, dn, *why));
+              continue;
+            }
+            if (auto why = smr::thread_limit_violation(s->name, s->traits, n)) {
+              say_once(fmt::format("{} at {} threads: {}", sn, n, *why));
+              continue;
+            }
+            plan.push_back({s, d, w, prefill, n, trial});
           }
-          plan.push_back({s, d, n, trial});
         }
       }
     }
@@ -320,8 +379,8 @@ int run_sweep(const sweep_options& o, const std::atomic<bool>& interrupt) {
   if (o.dry_run) {
     std::set<std::string> configs;
     for (const auto& p : plan) {
-      configs.insert(fmt::format("  {} x {} threads={}", p.scheme->name, p.structure->name,
-                                 p.threads));
+      configs.insert(fmt::format("  {} x {} [{}] threads={}", p.scheme->name, p.structure->name,
+                                 workload_name(p.structure->kind, p.workload), p.threads));
     }
     for (const auto& c : configs) fmt::print("{}\n", c);
     const double per_trial = o.warmup_s + (o.mode == run_mode::duration ? o.duration_s : 0.0);
@@ -365,8 +424,7 @@ int run_sweep(const sweep_options& o, const std::atomic<bool>& interrupt) {
   try {
     write_meta(dir, o, m, scheme_names, structure_names);
   } catch (const std::exception& e) {
-    fmt::print(stderr, "smrlab run: cannot write {}: {}\n", (dir / "meta.json").string(),
-               e.what());
+    fmt::print(stderr, "smrlab run: cannot write {}: {}\n", (dir / "meta.json").string(), e.what());
     return 2;
   }
 
@@ -404,7 +462,8 @@ int run_sweep(const sweep_options& o, const std::atomic<bool>& interrupt) {
     cfg.duration_s = o.duration_s;
     cfg.ops_per_thread = o.ops_per_thread;
     cfg.warmup_s = o.warmup_s;
-    cfg.prefill = o.prefill;
+    cfg.prefill = p.prefill;
+    cfg.workload = p.workload;
     cfg.pin = o.pin;
     cfg.machine = &machine;
     cfg.memory_cap_bytes = o.memory_cap_bytes;
@@ -428,8 +487,8 @@ int run_sweep(const sweep_options& o, const std::atomic<bool>& interrupt) {
 
     fill_result(row, r);
     for (const auto& s : r.timeseries) {
-      write_csv_line(series, {row.get("scheme"), row.get("structure"), row.get("threads"),
-                              row.get("trial"), fmt::format("{:.3f}", s.t_ms),
+      write_csv_line(series, {row.get("scheme"), row.get("structure"), row.get("workload"),
+                              row.get("threads"), row.get("trial"), fmt::format("{:.3f}", s.t_ms),
                               std::to_string(s.unreclaimed), std::to_string(s.rss_bytes)});
     }
     series.flush();
@@ -446,23 +505,28 @@ int run_sweep(const sweep_options& o, const std::atomic<bool>& interrupt) {
     const bool bad = r.status == trial_status::error || r.valid != "ok" || r.teardown != "ok";
     failures += bad;
     if (!o.quiet || bad) {
-      const double spent = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      const double eta = spent / static_cast<double>(finished) * static_cast<double>(todo - finished);
+      const double spent =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      const double eta =
+          spent / static_cast<double>(finished) * static_cast<double>(todo - finished);
       fmt::print(stderr,
-                 "[{:>{}}/{}] {} x {} threads={} trial={}: {:.3f} Mops/s, unreclaimed peak {}{}"
-                 "  elapsed {} ETA {}\n",
+                 "[{:>{}}/{}] {} x {} [{}] threads={} trial={}: {:.3f} Mops/s, unreclaimed peak "
+                 "{}{}  elapsed {} ETA {}\n",
                  finished, std::to_string(todo).size(), todo, p.scheme->name, p.structure->name,
-                 p.threads, p.trial, r.throughput() / 1e6, r.unreclaimed_peak,
-                 bad ? fmt::format("  FAILED: status={} valid={} teardown={} {}", to_string(r.status),
-                                   r.valid, r.teardown, r.message)
+                 workload_name(p.structure->kind, p.workload), p.threads, p.trial,
+                 r.throughput() / 1e6, r.unreclaimed_peak,
+                 bad ? fmt::format("  FAILED: status={} valid={} teardown={} {}",
+                                   to_string(r.status), r.valid, r.teardown, r.message)
                      : "",
                  format_seconds(spent), format_seconds(eta));
     }
   }
   fmt::print(stderr, "smrlab: {} trial(s) written to {}\n", finished, results_path.string());
   if (failures != 0) {
-    fmt::print(stderr, "smrlab: {} trial(s) failed validation or did not finish; see the "
-               "status, valid and teardown columns\n", failures);
+    fmt::print(stderr,
+               "smrlab: {} trial(s) failed validation or did not finish; see the "
+               "status, valid and teardown columns\n",
+               failures);
     return 1;
   }
   return 0;

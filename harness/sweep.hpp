@@ -6,11 +6,14 @@
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "harness/topology.hpp"
 #include "harness/trial.hpp"
+#include "workloads/key_distribution.hpp"
+#include "workloads/op_mix.hpp"
 
 namespace smrlab {
 
@@ -23,7 +26,14 @@ struct sweep_options {
   double duration_s = 1.0;
   std::uint64_t ops_per_thread = 0;
   double warmup_s = 0.1;
-  std::uint64_t prefill = 1000;
+  // Elements put in before the workers start; unset: 1000 for pools and deques, and for sets the
+  // steady-state size of each mix and key range (workload_ops.hpp, default_prefill).
+  std::optional<std::uint64_t> prefill;
+  // Workload parameters; the sweep takes their cross product. Pools and deques use only the mix
+  // (as push/pop percentages; a mix with lookups is skipped for them, with the reason).
+  std::vector<op_mix> mixes{op_mix{}};
+  std::vector<std::uint64_t> key_ranges{1000};
+  std::vector<key_distribution> dists{key_distribution{}};
   pin_policy pin = pin_policy::compact;
   std::uint64_t seed = 1;
   std::uint64_t memory_cap_bytes = 0;

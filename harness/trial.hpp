@@ -37,14 +37,14 @@ struct trial_config {
   unsigned trial = 1;
   std::uint64_t seed = 1;
   run_mode mode = run_mode::duration;
-  double duration_s = 1.0;            // duration mode
-  std::uint64_t ops_per_thread = 0;   // ops mode
+  double duration_s = 1.0;           // duration mode
+  std::uint64_t ops_per_thread = 0;  // ops mode
   double warmup_s = 0.1;
-  std::uint64_t prefill = 1000;
-  unsigned push_percent = 50;         // pool workloads: the rest are pops
+  std::uint64_t prefill = 1000;  // elements (sets: distinct keys) put in before the workers
+  workload_params workload{};    // the op mix, and for sets the key range and distribution
   pin_policy pin = pin_policy::none;
-  const topology* machine = nullptr;  // needed when pin != none
-  std::uint64_t memory_cap_bytes = 0; // 0 = no cap
+  const topology* machine = nullptr;   // needed when pin != none
+  std::uint64_t memory_cap_bytes = 0;  // 0 = no cap
   bool keep_timeseries = true;
   const std::atomic<bool>* interrupt = nullptr;  // set from a signal handler to stop early
 };
@@ -91,9 +91,13 @@ struct trial_result {
   std::vector<int> pinned_pus;  // per worker; -1 when unbound
   std::vector<memory_sample> timeseries;
 
-  double throughput() const { return elapsed_s > 0 ? static_cast<double>(total_ops) / elapsed_s : 0; }
+  double throughput() const {
+    return elapsed_s > 0 ? static_cast<double>(total_ops) / elapsed_s : 0;
+  }
   double fairness() const {
-    return ops_max_thread > 0 ? static_cast<double>(ops_min_thread) / static_cast<double>(ops_max_thread) : 0;
+    return ops_max_thread > 0
+               ? static_cast<double>(ops_min_thread) / static_cast<double>(ops_max_thread)
+               : 0;
   }
 };
 
@@ -121,8 +125,7 @@ struct alignas(64) worker_state {
   std::uint64_t measured_ops = 0;
   // Ops mode: when this worker completed its operations (the trial ends at the last one).
   std::chrono::steady_clock::time_point finished{};
-  element_checksum pushed;
-  element_checksum popped;
+  op_tally tally;
   int pu = -1;
   std::exception_ptr error;
 };
@@ -133,9 +136,12 @@ inline void wait_until(const std::atomic<int>& phase, int at_least) {
 
 }  // namespace trial_detail
 
+// clang-format off (clang-format 14 misplaces a requires-clause)
 template <class S, class DS>
-  requires smr::pool_structure<DS, S> || smr::deque_structure<DS, S>
+  requires smr::pool_structure<DS, S> || smr::deque_structure<DS, S> ||
+           smr::set_structure<DS, S>
 trial_result run_trial(const trial_config& cfg) {
+  // clang-format on
   using namespace trial_detail;
   using clock = std::chrono::steady_clock;
   trial_result r;
@@ -145,15 +151,19 @@ trial_result run_trial(const trial_config& cfg) {
   auto domain = std::make_unique<typename S::domain>(dc);
   auto structure = std::make_unique<DS>(*domain);
 
+  // Sets draw keys from the distribution; built once (a Zipf sampler sums a series) and shared.
+  std::optional<key_sampler> keys;
+  if constexpr (DS::kind == smr::structure_kind::set) {
+    keys.emplace(cfg.workload.dist, cfg.workload.key_range);
+  }
+
   // 1. Prefill from this thread, with a handle released before the workers register.
   element_checksum prefilled;
   {
     typename S::thread_handle h(*domain);
-    for (std::uint64_t i = 0; i < cfg.prefill; ++i) {
-      const std::uint64_t v = unique_value(cfg.threads, i);
-      workload_ops<DS>::prefill(*structure, h, v, i);
-      prefilled.add(v);
-    }
+    op_rng rng(cfg.seed * 1000003ULL + cfg.threads);
+    prefilled = workload_ops<DS>::prefill(
+        *structure, h, cfg.workload, cfg.prefill, [&] { return rng.next(); }, cfg.threads);
   }
 
   std::atomic<int> phase{starting};
@@ -174,15 +184,11 @@ trial_result run_trial(const trial_config& cfg) {
       typename S::thread_handle h(*domain);
       op_rng rng(cfg.seed * 1000003ULL + id);
       std::uint64_t sequence = 0;
+      const key_sampler* sampler_of_keys = keys ? &*keys : nullptr;
       auto one_op = [&] {
         const unsigned r = rng.percent();
-        if (r < cfg.push_percent) {
-          const std::uint64_t v = unique_value(id, sequence++);
-          workload_ops<DS>::push(*structure, h, v, r);
-          me.pushed.add(v);
-        } else if (auto v = workload_ops<DS>::pop(*structure, h, r)) {
-          me.popped.add(*v);
-        }
+        workload_ops<DS>::op(*structure, h, cfg.workload, sampler_of_keys, r, rng.next(),
+                             unique_value(id, sequence++), me.tally);
       };
       ready.fetch_add(1, std::memory_order_acq_rel);
       wait_until(phase, warmup);
@@ -318,8 +324,8 @@ trial_result run_trial(const trial_config& cfg) {
     r.total_ops += w.measured_ops;
     r.ops_min_thread = std::min(r.ops_min_thread, w.measured_ops);
     r.ops_max_thread = std::max(r.ops_max_thread, w.measured_ops);
-    expected_left += w.pushed;
-    expected_left -= w.popped;
+    expected_left += w.tally.added;
+    expected_left -= w.tally.taken;
     r.pinned_pus.push_back(w.pu);
     if (w.error && r.status != trial_status::error) {
       r.status = trial_status::error;
@@ -339,13 +345,13 @@ trial_result run_trial(const trial_config& cfg) {
   }
   if (r.status == trial_status::ok && interrupted()) r.status = trial_status::interrupted;
 
-  // 5. Validate: what is left must equal pushed - popped (and, for a deque, read the same in
-  // both directions); then drain it, so that teardown accounts for every node.
-  r.valid = workload_ops<DS>::check_at_rest(*structure);
+  // 5. Validate: what is left must equal prefilled + added - taken, and the structure must pass
+  // its kind's at-rest check (a deque reads the same both ways; a set's keys ascend and nothing
+  // is left half-removed). Pools and deques are drained, so teardown accounts for every node.
   element_checksum left;
   {
     typename S::thread_handle h(*domain);
-    while (auto v = workload_ops<DS>::pop(*structure, h, 0)) left.add(*v);
+    r.valid = workload_ops<DS>::at_rest(*structure, h, left);
   }
   if (left != expected_left && r.valid == "ok") {
     r.valid = "element conservation failed: expected " + expected_left.describe() + ", found " +

@@ -42,8 +42,13 @@ def summary(df: pd.DataFrame, baseline: str) -> pd.DataFrame:
 
 
 def format_table(table: pd.DataFrame, baseline: str) -> str:
+    # Text columns are as wide as their longest value (set workloads have long names).
+    w_structure = max([len("structure")] + [len(str(v)) for v in table["structure"]])
+    w_workload = max([len("workload")] + [len(str(v)) for v in table["workload"]])
+    w_scheme = max([len("scheme")] + [len(str(v)) for v in table["scheme"]])
     lines = [
-        f"{'structure':<16} {'workload':<14} {'scheme':<18} {'thr':>3} {'median Mops/s':>13} "
+        f"{'structure':<{w_structure}} {'workload':<{w_workload}} {'scheme':<{w_scheme}} "
+        f"{'thr':>3} {'median Mops/s':>13} "
         f"{'min':>8} {'max':>8} {'n':>2} {'/' + baseline:>8} {'unrecl.peak':>12} {'bound':>10}"
     ]
     for r in table.itertuples(index=False):
@@ -51,7 +56,8 @@ def format_table(table: pd.DataFrame, baseline: str) -> str:
         bound = "" if pd.isna(r.bound) else f"{int(r.bound)}"
         peak = "" if pd.isna(r.unreclaimed_peak_median) else f"{int(r.unreclaimed_peak_median)}"
         lines.append(
-            f"{r.structure:<16} {r.workload:<14} {r.scheme:<18} {r.threads:>3} "
+            f"{r.structure:<{w_structure}} {r.workload:<{w_workload}} {r.scheme:<{w_scheme}} "
+            f"{r.threads:>3} "
             f"{r.median / 1e6:>13.3f} {r.min / 1e6:>8.3f} {r.max / 1e6:>8.3f} {r.trials:>2} "
             f"{ratio:>8} {peak:>12} {bound:>10}"
         )

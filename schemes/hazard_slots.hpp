@@ -16,7 +16,7 @@
 
 namespace smr {
 
-inline constexpr unsigned max_hazards_per_thread = 8;
+inline constexpr unsigned max_hazards_per_thread = 16;
 
 // The slots other threads read when they scan. Lives in the thread's registry slot.
 using hazard_array = std::array<std::atomic<const void*>, max_hazards_per_thread>;

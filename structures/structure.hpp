@@ -5,6 +5,7 @@
 #include <concepts>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -16,6 +17,7 @@ namespace smr {
 enum class structure_kind {
   pool,   // insert and remove values with no keys at one place: stacks, queues (push/pop)
   deque,  // push and pop at both ends
+  set,    // insert, remove and look up keys: ordered lists, trees
 };
 
 inline std::string_view to_string(structure_kind k) {
@@ -24,6 +26,8 @@ inline std::string_view to_string(structure_kind k) {
       return "pool";
     case structure_kind::deque:
       return "deque";
+    case structure_kind::set:
+      return "set";
   }
   return "?";
 }
@@ -58,5 +62,23 @@ concept deque_structure =
       { cds.values_from_left() } -> std::same_as<std::vector<std::uint64_t>>;
       { cds.values_from_right() } -> std::same_as<std::vector<std::uint64_t>>;
     };
+
+// A set of keys: insert (false if present), remove (false if absent), contains. At rest (no
+// operation running) it lists its keys in its own order, which validation checks is strictly
+// ascending, and reports what is structurally wrong ("ok" when nothing is): a marked node still
+// linked, a flagged edge left behind, a key on the wrong side of a router.
+template <class DS, class S>
+concept set_structure =
+    structure_identity<DS> && std::constructible_from<DS, typename S::domain&> &&
+    requires(DS& ds, const DS& cds, typename S::thread_handle& h, std::uint64_t key) {
+      { ds.insert(h, key) } -> std::same_as<bool>;
+      { ds.remove(h, key) } -> std::same_as<bool>;
+      { ds.contains(h, key) } -> std::same_as<bool>;
+      { cds.keys() } -> std::same_as<std::vector<std::uint64_t>>;
+      { cds.check_structure() } -> std::same_as<std::string>;
+    };
+
+// Keys a set must accept: [0, max_set_key]. Structures may use larger values as sentinels.
+inline constexpr std::uint64_t max_set_key = (std::uint64_t{1} << 62U) - 1;
 
 }  // namespace smr

@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[2]
 RESULTS_README = ROOT / "results" / "README.md"
 TIMEOUT = 120
 
-TIMESERIES_COLUMNS = ["scheme", "structure", "threads", "trial", "t_ms", "unreclaimed",
+TIMESERIES_COLUMNS = ["scheme", "structure", "workload", "threads", "trial", "t_ms", "unreclaimed",
                       "rss_bytes"]
 BUILTIN_SCHEMES = ["none", "immediate_free", "ebr", "hazard_pointers"]
 
@@ -238,7 +238,8 @@ def test_run_help_mentions_every_option(tmp_path):
     assert p.returncode == 0, describe(p)
     for option in ("--preset", "--schemes", "--structures", "--threads", "--trials",
                    "--duration", "--ops-per-thread", "--warmup", "--prefill", "--pin",
-                   "--seed", "--memory-cap", "--out", "--resume", "--quiet"):
+                   "--seed", "--memory-cap", "--out", "--resume", "--quiet", "--mix",
+                   "--key-range", "--dist"):
         assert option in p.stdout, f"{option} missing\n{describe(p)}"
 
 

@@ -51,6 +51,7 @@ TYPED_TEST(conformance, stress_in_ops_mode_validates_and_reclaims_everything) {
     cfg.ops_per_thread = 40000 / stress_scale_divisor;
     cfg.warmup_s = 0;
     cfg.prefill = 64;
+    cfg.workload.key_range = 128;  // sets: few keys, so operations collide
     cfg.seed = 7 + threads;
     expect_correct_trial<S, DS>(cfg);
   }
@@ -68,6 +69,7 @@ TYPED_TEST(conformance, oversubscribed_stress_validates_and_reclaims_everything)
   cfg.duration_s = 0.3;
   cfg.warmup_s = 0.02;
   cfg.prefill = 16;  // a nearly empty structure: the most contention on the same nodes
+  cfg.workload.key_range = 32;
   cfg.seed = 99;
   expect_correct_trial<S, DS>(cfg);
 }
@@ -82,8 +84,31 @@ TYPED_TEST(conformance, pop_heavy_stress_on_a_nearly_empty_structure) {
   cfg.ops_per_thread = 30000 / stress_scale_divisor;
   cfg.warmup_s = 0;
   cfg.prefill = 0;
-  cfg.push_percent = 40;
+  cfg.workload.mix = {40, 60, 0};
+  cfg.workload.key_range = 64;
   cfg.seed = 3;
+  expect_correct_trial<S, DS>(cfg);
+}
+
+// Sets: lookups among updates, on skewed keys, so that most operations meet on a few hot keys
+// (for pools and deques, whose operations have no keys, a push-heavy mix instead).
+TYPED_TEST(conformance, skewed_mixed_stress_validates_and_reclaims_everything) {
+  using S = typename TypeParam::scheme;
+  using DS = typename TypeParam::structure;
+  smrlab::trial_config cfg;
+  cfg.threads = thread_limit(S::traits, 4);
+  cfg.mode = smrlab::run_mode::ops;
+  cfg.ops_per_thread = 30000 / stress_scale_divisor;
+  cfg.warmup_s = 0;
+  cfg.prefill = 100;
+  if constexpr (DS::kind == smr::structure_kind::set) {
+    cfg.workload.mix = {25, 25, 50};
+    cfg.workload.key_range = 200;
+    cfg.workload.dist = {smrlab::key_distribution::kind::zipf, 0.99};
+  } else {
+    cfg.workload.mix = {60, 40, 0};
+  }
+  cfg.seed = 11;
   expect_correct_trial<S, DS>(cfg);
 }
 
