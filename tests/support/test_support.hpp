@@ -5,11 +5,14 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <string>
+#include <type_traits>
 
 #include "harness/type_lists.hpp"
 #include "smrlab/registry_generated.hpp"
+#include "structures/structure.hpp"
 
 namespace smrlab_test {
 
@@ -23,6 +26,17 @@ struct gtest_types<smr::type_list<Ts...>> {
 using all_schemes = gtest_types<smrlab::generated::schemes>::type;
 using all_pairings = gtest_types<
     smr::compatible_pairings_t<smrlab::generated::schemes, smrlab::generated::structures>>::type;
+
+// The pairings whose structure is a set (kind set): what the set contract tests run on.
+template <class List>
+struct sets_only;
+template <class... Ps>
+struct sets_only<smr::type_list<Ps...>> {
+  using type = smr::concat_t<std::conditional_t<Ps::structure::kind == smr::structure_kind::set,
+                                                smr::type_list<Ps>, smr::type_list<>>...>;
+};
+using set_pairings = gtest_types<typename sets_only<smr::compatible_pairings_t<
+    smrlab::generated::schemes, smrlab::generated::structures>>::type>::type;
 
 struct scheme_names {
   template <class S>
@@ -43,6 +57,22 @@ inline constexpr unsigned stress_scale_divisor = 2;
 #else
 inline constexpr unsigned stress_scale_divisor = 1;
 #endif
+
+// `wanted` threads, or fewer where the scheme allows fewer (immediate_free: one).
+template <class S>
+unsigned threads_allowed(unsigned wanted) {
+  return S::traits.max_threads == 0 ? wanted : std::min(wanted, S::traits.max_threads);
+}
+
+// After a structure and every handle are gone: nothing retired is left unreclaimed, and every
+// node made was either reclaimed (retired) or destroyed at teardown (never retired).
+template <class S>
+void expect_everything_reclaimed(typename S::domain& d) {
+  d.reclaim_all_quiescent();
+  const smr::counter_totals c = d.counters();
+  EXPECT_EQ(c.retired, c.reclaimed);
+  EXPECT_EQ(c.allocated, c.reclaimed + c.destroyed);
+}
 
 // A node that reports its destruction, for checking when and how often reclamation happens.
 template <class S>
