@@ -39,6 +39,7 @@
 #include <vector>
 
 #include "schemes/scheme.hpp"
+#include "structures/clean_up.hpp"
 #include "structures/structure.hpp"
 
 namespace smr {
@@ -91,12 +92,8 @@ class harris_michael_list {
     // never-linked node is held by no one but the insert that retired it.)
     template <class H>
     void clean_up(H& h) {
-      for (;;) {
-        auto successor = h.deref(next);
-        if (!successor || !H::is_deleted(successor.get())) return;
-        auto beyond = h.deref(successor->next);
-        h.cas(next, successor.ptr(), marked_ptr<node>(beyond.get(), successor.ptr().mark()));
-      }
+      skip_deleted_successors(
+          h, next, [](node& n) { return H::is_deleted(&n); }, [](node& n) { return &n.next; });
     }
   };
 

@@ -42,6 +42,7 @@
 #include <vector>
 
 #include "schemes/scheme.hpp"
+#include "structures/clean_up.hpp"
 #include "structures/structure.hpp"
 
 namespace smr {
@@ -98,23 +99,12 @@ class natarajan_mittal_bst {
     // have no children; they stay until this node goes.
     template <class H>
     void clean_up(H& h) {
-      skip_deleted(h, left);
-      skip_deleted(h, right);
+      auto deleted = [](node& n) { return H::is_deleted(&n); };
+      skip_deleted_successors(h, left, deleted, surviving_edge);
+      skip_deleted_successors(h, right, deleted, surviving_edge);
     }
 
    private:
-    template <class H>
-    static void skip_deleted(H& h, typename S::template link<node>& edge) {
-      for (;;) {
-        auto target = h.deref(edge);
-        if (!target || !H::is_deleted(target.get())) return;
-        auto* through = surviving_edge(*target.get());
-        if (through == nullptr) return;
-        auto beyond = h.deref(*through);
-        if (!beyond) return;
-        h.cas(edge, target.ptr(), marked_ptr<node>(beyond.get(), target.ptr().mark()));
-      }
-    }
     // The tagged edge of a removed internal node, or null for a leaf.
     static typename S::template link<node>* surviving_edge(node& n) {
       // seq_cst, like the CAS that tagged the edge (it is set before the swing that removed n).

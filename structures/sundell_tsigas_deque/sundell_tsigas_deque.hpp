@@ -43,6 +43,7 @@
 #include <vector>
 
 #include "schemes/scheme.hpp"
+#include "structures/clean_up.hpp"
 #include "structures/structure.hpp"
 
 namespace smr {
@@ -96,27 +97,12 @@ class sundell_tsigas_deque {
     // same node at once, so every change is a CAS. Holds at most two refs.
     template <class H>
     void clean_up(H& h) {
-      skip_deleted(h, prev, &node::prev);
-      skip_deleted(h, next, &node::next);
-    }
-
-   private:
-    // Moves link `l` of this retired node past deleted nodes, one at a time, in the direction
-    // of `step` (&node::prev or &node::next). A node is deleted once its next carries the mark (the
-    // pop's first step); the sentinels never are. Both links of a retired node carry the deletion
-    // mark (the pop marked next, help_delete marked prev) and keep it, so the mark is written back
-    // as is.
-    template <class H>
-    static void skip_deleted(H& h, typename S::template link<node>& l,
-                             typename S::template link<node> node::*step) {
-      for (;;) {
-        auto p = h.deref(l);
-        if (!p || !p->next.load(std::memory_order_seq_cst).is_marked()) return;  // live
-        auto q = h.deref(p.get()->*step);
-        if (!q) return;
-        // On failure another clean-up of this node moved the link first: look again.
-        h.cas(l, marked_ptr<node>(p.get(), 1), marked_ptr<node>(q.get(), 1));
-      }
+      // A node is deleted once its next carries the mark (the pop's first step); the sentinels
+      // never are. Both links of a retired node carry the deletion mark (the pop marked next,
+      // help_delete marked prev) and keep it.
+      auto deleted = [](node& n) { return n.next.load(std::memory_order_seq_cst).is_marked(); };
+      skip_deleted_successors(h, prev, deleted, [](node& n) { return &n.prev; });
+      skip_deleted_successors(h, next, deleted, [](node& n) { return &n.next; });
     }
   };
 

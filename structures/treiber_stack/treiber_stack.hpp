@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "schemes/scheme.hpp"
+#include "structures/clean_up.hpp"
 #include "structures/structure.hpp"
 
 namespace smr {
@@ -48,12 +49,8 @@ class treiber_stack {
     // and a pop whose CAS reads a deleted top fails, so no operation observes the change.
     template <class H>
     void clean_up(H& h) {
-      for (;;) {
-        auto successor = h.deref(next);
-        if (!successor || !H::is_deleted(successor.get())) return;
-        auto beyond = h.deref(successor->next);
-        h.cas(next, successor.ptr(), beyond.ptr());
-      }
+      skip_deleted_successors(
+          h, next, [](node& n) { return H::is_deleted(&n); }, [](node& n) { return &n.next; });
     }
   };
 
