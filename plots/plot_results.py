@@ -242,7 +242,7 @@ def draw_throughput(summary: pd.DataFrame, pus: int | None, colours: dict):
             marked_pus = True
         _threads_axis(ax, part["threads"])
         ax.set_ylim(bottom=0)
-        ax.set_title(f"{structure} · {workload}", fontsize="medium")
+        ax.set_title(f"{structure}\n{workload}", fontsize="medium")
         ax.set_ylabel("throughput (Mops/s)")
     extra = []
     if marked_pus:
@@ -286,7 +286,7 @@ def draw_unreclaimed(summary: pd.DataFrame, bound_df: pd.DataFrame, colours: dic
         if positive and max(positive) / max(1.0, min(positive)) > 100:
             ax.set_yscale("symlog", linthresh=1)
         ax.set_ylim(bottom=0)
-        ax.set_title(f"{structure} · {workload}", fontsize="medium")
+        ax.set_title(f"{structure}\n{workload}", fontsize="medium")
         ax.set_ylabel("unreclaimed objects (peak)")
     extra = []
     if any_bound:
