@@ -6,11 +6,15 @@
 #include <atomic>
 #include <csignal>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <variant>
 
+#include "harness/allocator.hpp"
 #include "harness/list_command.hpp"
 #include "harness/preset.hpp"
 #include "harness/sweep.hpp"
+#include "harness/topology.hpp"
+#include "harness/topology_report.hpp"
 #include "harness/units.hpp"
 #include "smrlab/build_info.hpp"
 
@@ -25,6 +29,28 @@ std::string joined_args(int argc, char** argv) {
   return s;
 }
 
+// Parses every value of a list option with `parse` (returning std::variant<T, std::string>);
+// prints the first error and returns false.
+template <class T, class Parse>
+bool parse_each(const std::vector<std::string>& values, Parse&& parse, const char* option,
+                std::vector<T>& out) {
+  out.clear();
+  for (const auto& v : values) {
+    auto parsed = parse(v);
+    if (const auto* err = std::get_if<std::string>(&parsed)) {
+      fmt::print(stderr, "smrlab: bad {}: {}\n", option, *err);
+      return false;
+    }
+    out.push_back(std::get<T>(parsed));
+  }
+  return true;
+}
+
+std::variant<smrlab::allocator_kind, std::string> parse_allocator_name(std::string_view s) {
+  if (auto a = smrlab::parse_allocator(s)) return *a;
+  return smrlab::unknown_allocator_message(s);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -36,10 +62,28 @@ int main(int argc, char** argv) {
   std::string list_format = "text";
   list->add_option("--format", list_format, "text or json")->check(CLI::IsMember({"text", "json"}));
 
+  auto* topo = app.add_subcommand(
+      "topology",
+      "what hwloc sees (packages, NUMA nodes, caches, cores, PUs) and the placement "
+      "plan for N threads under a policy");
+  std::string topo_source, topo_pin = "compact", topo_membind = "first-touch", topo_format = "text";
+  std::vector<unsigned> topo_threads;
+  topo->add_option("--topology", topo_source,
+                   "this machine (default), synthetic:\"pack:2 numa:2 core:8 pu:2\", or an hwloc "
+                   "XML file");
+  topo->add_option("--threads", topo_threads,
+                   "thread counts to plan, comma list (default: 1, the PU count and twice it)")
+      ->delimiter(',');
+  topo->add_option("--pin", topo_pin,
+                   "placement policy: none, compact, scatter, cores-first, or pus:LIST "
+                   "(e.g. pus:0,2,4-7)");
+  topo->add_option("--membind", topo_membind, "memory policy: first-touch, local or interleave");
+  topo->add_option("--format", topo_format, "text or json")->check(CLI::IsMember({"text", "json"}));
+
   auto* run = app.add_subcommand("run", "run a sweep and append one CSV row per trial");
   smrlab::sweep_options cli;
-  std::string preset, duration, warmup, pin = "compact", memory_cap;
-  std::vector<std::string> schemes, structures, mixes, dists;
+  std::string preset, duration, warmup, memory_cap, membind, topology_source;
+  std::vector<std::string> schemes, structures, mixes, dists, pins, allocators;
   std::vector<std::uint64_t> key_ranges;
   std::vector<unsigned> threads;
   unsigned trials = 1;
@@ -76,8 +120,22 @@ int main(int argc, char** argv) {
                                  "sets: key distribution, uniform or zipf:THETA (0<THETA<1), "
                                  "comma list (default uniform)")
                      ->delimiter(',');
-  auto* o_pin = run->add_option("--pin", pin, "thread placement: none or compact")
-                    ->check(CLI::IsMember({"none", "compact"}));
+  auto* o_pin = run->add_option("--pin", pins,
+                                "thread placement: none, compact (fill a NUMA node's cores "
+                                "first), scatter (round-robin over NUMA nodes, then cores), "
+                                "cores-first (one PU per core before SMT siblings) or pus:LIST "
+                                "(e.g. pus:0,2,4-7); repeat to sweep (default compact)");
+  auto* o_membind = run->add_option("--membind", membind,
+                                    "memory policy of the workers: first-touch (default), local "
+                                    "(their NUMA node) or interleave");
+  auto* o_topology = run->add_option(
+      "--topology", topology_source,
+      "plan placements on another topology: synthetic:\"...\" or an hwloc XML file (threads "
+      "are then not bound)");
+  auto* o_allocator = run->add_option("--allocator", allocators,
+                                      "allocators to sweep, comma list: system, jemalloc, "
+                                      "mimalloc, tcmalloc (default system)")
+                          ->delimiter(',');
   auto* o_seed = run->add_option("--seed", seed, "base random seed");
   auto* o_cap = run->add_option("--memory-cap", memory_cap,
                                 "stop a trial whose resident memory exceeds this, e.g. 4GiB");
@@ -97,6 +155,48 @@ int main(int argc, char** argv) {
 
   if (list->parsed()) {
     std::cout << (list_format == "json" ? smrlab::list_json() : smrlab::list_text()) << '\n';
+    return 0;
+  }
+
+  if (topo->parsed()) {
+    try {
+      const smrlab::topology t(topo_source);
+      auto placement = smrlab::parse_placement(topo_pin);
+      auto mem = smrlab::parse_mem_policy(topo_membind);
+      if (const auto* err = std::get_if<std::string>(&placement)) {
+        fmt::print(stderr, "smrlab topology: bad --pin: {}\n", *err);
+        return 2;
+      }
+      if (const auto* err = std::get_if<std::string>(&mem)) {
+        fmt::print(stderr, "smrlab topology: bad --membind: {}\n", *err);
+        return 2;
+      }
+      const unsigned pus = t.summary().pus;
+      if (topo_threads.empty()) topo_threads = {1, pus, 2 * pus};
+      if (topo_format == "json") {
+        nlohmann::json j = smrlab::topology_json(t);
+        for (unsigned n : topo_threads) {
+          nlohmann::json plan = nlohmann::json::array();
+          for (const auto& slot : t.plan(n, std::get<smrlab::placement>(placement))) {
+            plan.push_back(
+                {{"thread", slot.thread},
+                 {"pu", slot.pu ? nlohmann::json(*slot.pu) : nlohmann::json()},
+                 {"core", slot.core ? nlohmann::json(*slot.core) : nlohmann::json()},
+                 {"numa_node", slot.numa_node ? nlohmann::json(*slot.numa_node) : nlohmann::json()},
+                 {"shares_pu", slot.shares_pu}});
+          }
+          j["plans"][std::to_string(n)] = plan;
+        }
+        std::cout << j.dump(2) << '\n';
+      } else {
+        std::cout << smrlab::topology_report(t, topo_threads,
+                                             std::get<smrlab::placement>(placement),
+                                             std::get<smrlab::mem_policy>(mem));
+      }
+    } catch (const std::exception& e) {
+      fmt::print(stderr, "smrlab topology: {}\n", e.what());
+      return 2;
+    }
     return 0;
   }
 
@@ -136,30 +236,31 @@ int main(int argc, char** argv) {
     o.warmup_s = d.value_or(0.0);
   }
   if (o_prefill->count() != 0) o.prefill = prefill;
-  if (o_mix->count() != 0) {
-    o.mixes.clear();
-    for (const auto& m : mixes) {
-      auto parsed = smrlab::parse_op_mix(m);
-      if (const auto* err = std::get_if<std::string>(&parsed)) {
-        fmt::print(stderr, "smrlab run: bad --mix: {}\n", *err);
-        return 2;
-      }
-      o.mixes.push_back(std::get<smrlab::op_mix>(parsed));
-    }
+  if (o_mix->count() != 0 && !parse_each(mixes, smrlab::parse_op_mix, "--mix", o.mixes)) {
+    return 2;
   }
   if (o_key_range->count() != 0) o.key_ranges = key_ranges;
-  if (o_dist->count() != 0) {
-    o.dists.clear();
-    for (const auto& d : dists) {
-      auto parsed = smrlab::parse_key_distribution(d);
-      if (const auto* err = std::get_if<std::string>(&parsed)) {
-        fmt::print(stderr, "smrlab run: bad --dist: {}\n", *err);
-        return 2;
-      }
-      o.dists.push_back(std::get<smrlab::key_distribution>(parsed));
-    }
+  if (o_dist->count() != 0 &&
+      !parse_each(dists, smrlab::parse_key_distribution, "--dist", o.dists)) {
+    return 2;
   }
-  if (o_pin->count() != 0) o.pin = *smrlab::parse_pin_policy(pin);
+
+  if (o_pin->count() != 0 && !parse_each(pins, smrlab::parse_placement, "--pin", o.pins)) {
+    return 2;
+  }
+  if (o_membind->count() != 0) {
+    auto parsed = smrlab::parse_mem_policy(membind);
+    if (const auto* err = std::get_if<std::string>(&parsed)) {
+      fmt::print(stderr, "smrlab run: bad --membind: {}\n", *err);
+      return 2;
+    }
+    o.membind = std::get<smrlab::mem_policy>(parsed);
+  }
+  if (o_topology->count() != 0) o.topology_source = topology_source;
+  if (o_allocator->count() != 0 &&
+      !parse_each(allocators, parse_allocator_name, "--allocator", o.allocators)) {
+    return 2;
+  }
   if (o_seed->count() != 0) o.seed = seed;
   if (o_cap->count() != 0) {
     const auto b = smrlab::parse_size(memory_cap);

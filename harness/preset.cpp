@@ -8,6 +8,8 @@
 #include <variant>
 #include <vector>
 
+#include "harness/allocator.hpp"
+#include "harness/topology.hpp"
 #include "harness/units.hpp"
 
 namespace smrlab {
@@ -69,9 +71,10 @@ void load_preset(const std::string& path, sweep_options& o) {
     fail(path, fmt::format("line {}, column {}: {}", where.line, where.column, e.description()));
   }
   static const std::vector<std::string> known{
-      "name",           "description", "schemes", "structures", "threads", "trials",     "duration",
-      "ops_per_thread", "warmup",      "prefill", "pin",        "seed",    "memory_cap", "mix",
-      "key_range",      "dist"};
+      "name",   "description", "schemes",        "structures", "threads",
+      "trials", "duration",    "ops_per_thread", "warmup",     "prefill",
+      "pin",    "seed",        "memory_cap",     "mix",        "key_range",
+      "dist",   "membind",     "topology",       "allocator"};
   for (const auto& [k, v] : t) {
     if (std::find(known.begin(), known.end(), std::string(k.str())) == known.end()) {
       fail(path, fmt::format("unknown key '{}'; known keys: {}", k.str(), fmt::join(known, ", ")));
@@ -116,14 +119,21 @@ void load_preset(const std::string& path, sweep_options& o) {
     }
   }
   if (const auto* n = t.get("prefill")) o.prefill = integer<std::uint64_t>(path, *n, "prefill", 0);
-  if (const auto* n = t.get("mix")) {
-    o.mixes.clear();
-    for (const auto& text : one_or_many_strings(path, *n, "mix", "\"50,50,0\"")) {
-      auto parsed = parse_op_mix(text);
+  // A key whose value is one string or an array of them, each parsed by `parse` (returning
+  // std::variant<T, std::string>).
+  auto parsed_list = [&]<class T>(const char* key, const char* example, auto parse,
+                                  std::vector<T>& out) {
+    const auto* n = t.get(key);
+    if (n == nullptr) return;
+    out.clear();
+    for (const auto& text : one_or_many_strings(path, *n, key, example)) {
+      auto parsed = parse(text);
       if (const auto* err = std::get_if<std::string>(&parsed)) fail(path, *err);
-      o.mixes.push_back(std::get<op_mix>(parsed));
+      out.push_back(std::get<T>(parsed));
     }
-  }
+  };
+  parsed_list("mix", "\"50,50,0\"", parse_op_mix, o.mixes);
+
   if (const auto* n = t.get("key_range")) {
     o.key_ranges.clear();
     if (const auto* arr = n->as_array()) {
@@ -134,21 +144,30 @@ void load_preset(const std::string& path, sweep_options& o) {
       o.key_ranges.push_back(integer<std::uint64_t>(path, *n, "key_range", 1));
     }
   }
-  if (const auto* n = t.get("dist")) {
-    o.dists.clear();
-    for (const auto& text : one_or_many_strings(path, *n, "dist", "\"uniform\" or \"zipf:0.99\"")) {
-      auto parsed = parse_key_distribution(text);
-      if (const auto* err = std::get_if<std::string>(&parsed)) fail(path, *err);
-      o.dists.push_back(std::get<key_distribution>(parsed));
-    }
-  }
+  parsed_list("dist", "\"uniform\" or \"zipf:0.99\"", parse_key_distribution, o.dists);
+
   if (const auto* n = t.get("seed")) o.seed = integer<std::uint64_t>(path, *n, "seed", 0);
-  if (const auto* n = t.get("pin")) {
+  parsed_list("pin", "\"compact\" or \"pus:0,2\"", parse_placement, o.pins);
+  parsed_list(
+      "allocator", "\"jemalloc\"",
+      [](std::string_view s) -> std::variant<allocator_kind, std::string> {
+        if (auto a = parse_allocator(s)) return *a;
+        return unknown_allocator_message(s);
+      },
+      o.allocators);
+  if (const auto* n = t.get("membind")) {
     const auto s = n->value<std::string>();
-    const auto p = s ? parse_pin_policy(*s) : std::nullopt;
-    if (!p) fail(path, "'pin' must be \"none\" or \"compact\"");
-    o.pin = *p;
+    if (!s) fail(path, "'membind' must be a string: first-touch, local or interleave");
+    auto parsed = parse_mem_policy(*s);
+    if (const auto* err = std::get_if<std::string>(&parsed)) fail(path, *err);
+    o.membind = std::get<mem_policy>(parsed);
   }
+  if (const auto* n = t.get("topology")) {
+    const auto s = n->value<std::string>();
+    if (!s) fail(path, "'topology' must be a string: synthetic:\"...\" or an hwloc XML path");
+    o.topology_source = *s;
+  }
+
   if (const auto* n = t.get("memory_cap")) {
     const auto s = n->value<std::string>();
     const auto b = s ? parse_size(*s) : std::nullopt;

@@ -8,30 +8,36 @@
 
 namespace smrlab {
 
-inline constexpr std::array<std::string_view, 45> result_columns{
-    "timestamp",       "machine",          "cpu_model",       "topology",
-    "numa_nodes",      "pus",              "allocator",       "compiler",
-    "build_type",      "git_rev",          "scheme",          "structure",
-    "workload",        "mix",              "key_range",       "key_dist",
-    "threads",         "pin_policy",       "trial",
-    "seed",            "mode",             "target_duration_s", "ops_per_thread",
-    "warmup_s",        "prefill",          "elapsed_s",       "total_ops",
-    "throughput_ops_s", "ops_min_thread",  "ops_max_thread",  "fairness",
-    "allocated",       "retired",          "reclaimed",       "unreclaimed_peak",
-    "unreclaimed_mean", "unreclaimed_end", "bound",           "rss_peak_bytes",
-    "pool_bytes_peak", "samples",          "teardown",        "valid",
-    "status",          "message",
+// clang-format off
+inline constexpr std::array<std::string_view, 53> result_columns{
+    "timestamp",        "trial_id",         "machine",          "cpu_model",
+    "topology",         "numa_nodes",       "pus",              "allocator",
+    "allocator_detail", "compiler",         "build_type",       "git_rev",
+    "scheme",           "structure",        "workload",         "mix",
+    "key_range",        "key_dist",         "threads",          "pin_policy",
+    "membind",          "binding",          "oversubscribed",   "trial",
+    "seed",             "mode",             "target_duration_s", "ops_per_thread",
+    "warmup_s",         "prefill",          "elapsed_s",        "total_ops",
+    "throughput_ops_s", "ops_min_thread",   "ops_max_thread",   "fairness",
+    "allocated",        "retired",          "reclaimed",        "unreclaimed_peak",
+    "unreclaimed_mean", "unreclaimed_end",  "bound",            "rss_peak_bytes",
+    "allocator_bytes_peak", "pool_bytes_peak", "samples",       "teardown",
+    "valid",            "status",           "message",          "topology_source",
+    "planned_pus",
 };
 
 // The columns that identify a trial: a resumed run skips rows whose key is already present.
-inline constexpr std::array<std::string_view, 14> trial_key_columns{
-    "scheme",   "structure", "workload", "mix",  "key_range",         "key_dist",
-    "threads",  "pin_policy", "trial",   "seed", "mode", "target_duration_s",
-    "ops_per_thread", "prefill",
+// `trial_id` is a hash of them, and ties timeseries.csv rows to their trial.
+inline constexpr std::array<std::string_view, 17> trial_key_columns{
+    "scheme",   "structure",  "workload", "mix",     "key_range", "key_dist",
+    "allocator", "threads",   "pin_policy", "membind", "trial",   "seed",
+    "mode",     "target_duration_s", "ops_per_thread", "prefill", "topology_source",
 };
 
-inline constexpr std::array<std::string_view, 8> timeseries_columns{
-    "scheme", "structure", "workload", "threads", "trial", "t_ms", "unreclaimed", "rss_bytes",
+inline constexpr std::array<std::string_view, 11> timeseries_columns{
+    "trial_id", "scheme", "structure", "workload", "allocator", "threads", "trial",
+    "t_ms",     "unreclaimed", "rss_bytes", "allocator_bytes",
 };
+// clang-format on
 
 }  // namespace smrlab

@@ -2,9 +2,13 @@
 
 #include <fmt/chrono.h>
 #include <fmt/format.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -17,6 +21,7 @@
 #include "harness/machine_info.hpp"
 #include "harness/registry.hpp"
 #include "harness/results_columns.hpp"
+#include "harness/topology_report.hpp"
 #include "harness/units.hpp"
 
 namespace smrlab {
@@ -31,8 +36,25 @@ struct planned_trial {
   workload_params workload;
   std::uint64_t prefill;
   unsigned threads;
+  placement pin;
+  allocator_kind allocator;
   unsigned trial;
 };
+
+// Set in the environment of the child processes that run one allocator's trials.
+constexpr const char* allocator_child_variable = "SMRLAB_ALLOCATOR_CHILD";
+bool is_allocator_child() { return std::getenv(allocator_child_variable) != nullptr; }
+
+// A stable 64-bit FNV-1a hash of a trial's key, printed as 16 hex digits: the trial_id column
+// that ties timeseries rows to their trial, whatever dimensions the key grows.
+std::string trial_id_of(const std::string& key) {
+  std::uint64_t h = 0xcbf29ce484222325ULL;
+  for (const unsigned char c : key) {
+    h ^= c;
+    h *= 0x100000001b3ULL;
+  }
+  return fmt::format("{:016x}", h);
+}
 
 // The workloads a structure runs in this sweep: every mix, and for sets every key range and
 // distribution too (pools and deques have no keys).
@@ -85,7 +107,8 @@ std::string join(const std::vector<std::string>& v) {
 }
 
 // Base row: everything known before the trial runs. Keys of the trial come from here.
-csv_row describe_trial(const planned_trial& p, const sweep_options& o, const machine_info& m) {
+csv_row describe_trial(const planned_trial& p, const sweep_options& o, const machine_info& m,
+                       const topology& t) {
   const bool is_set = p.structure->kind == smr::structure_kind::set;
   csv_row row(result_columns);
   row.set("machine", m.hostname)
@@ -93,7 +116,8 @@ csv_row describe_trial(const planned_trial& p, const sweep_options& o, const mac
       .set("topology", m.topo.text())
       .set("numa_nodes", std::to_string(m.topo.numa_nodes))
       .set("pus", std::to_string(m.topo.pus))
-      .set("allocator", "system")
+      .set("allocator", std::string(to_string(p.allocator)))
+      .set("topology_source", o.topology_source.empty() ? "" : t.source())
       .set("compiler", m.compiler)
       .set("build_type", m.build_type)
       .set("git_rev", m.git_rev)
@@ -104,7 +128,9 @@ csv_row describe_trial(const planned_trial& p, const sweep_options& o, const mac
       .set("key_range", is_set ? std::to_string(p.workload.key_range) : "")
       .set("key_dist", is_set ? p.workload.dist.describe() : "")
       .set("threads", std::to_string(p.threads))
-      .set("pin_policy", std::string(to_string(o.pin)))
+      .set("pin_policy", p.pin.describe())
+      .set("membind", std::string(to_string(o.membind)))
+      .set("oversubscribed", p.threads > m.topo.pus ? "yes" : "no")
       .set("trial", std::to_string(p.trial))
       .set("seed", std::to_string(trial_seed(o, p)))
       .set("mode", o.mode == run_mode::duration ? "duration" : "ops")
@@ -112,7 +138,25 @@ csv_row describe_trial(const planned_trial& p, const sweep_options& o, const mac
       .set("ops_per_thread", o.mode == run_mode::ops ? std::to_string(o.ops_per_thread) : "")
       .set("warmup_s", number(o.warmup_s))
       .set("prefill", std::to_string(p.prefill));
+  std::string planned;
+  for (const auto& slot : t.plan(p.threads, p.pin)) {
+    planned += (planned.empty() ? "" : " ") + (slot.pu ? std::to_string(*slot.pu) : "-");
+  }
+  row.set("planned_pus", planned);
+  std::string key;
+  for (auto k : trial_key_columns) key += row.get(std::string(k)) + '\x1f';
+  row.set("trial_id", trial_id_of(key));
   return row;
+}
+
+// How the workers were placed, in a few words: "bound 4/4", "unbound" (policy none), or why
+// binding was skipped.
+std::string binding_of(const trial_result& r, const planned_trial& p, const topology& t) {
+  if (p.pin.policy == pin_policy::none) return "unbound";
+  if (!t.is_this_system()) return "skipped: " + t.source() + " is not this machine";
+  std::size_t bound = 0;
+  for (const auto& b : r.bindings) bound += b.bound ? 1 : 0;
+  return fmt::format("bound {}/{}", bound, r.bindings.size());
 }
 
 std::string key_of(const std::vector<std::string>& cells, const std::vector<std::size_t>& idx) {
@@ -146,19 +190,14 @@ void fill_result(csv_row& row, const trial_result& r) {
       .set("unreclaimed_end", std::to_string(r.unreclaimed_end))
       .set("bound", r.bound ? std::to_string(*r.bound) : "")
       .set("rss_peak_bytes", std::to_string(r.rss_peak_bytes))
+      .set("allocator_bytes_peak",
+           r.allocator_bytes_peak ? std::to_string(*r.allocator_bytes_peak) : "")
       .set("pool_bytes_peak", std::to_string(r.pool_bytes_peak))
       .set("samples", std::to_string(r.samples))
       .set("teardown", r.teardown)
       .set("valid", r.valid)
       .set("status", std::string(to_string(r.status)))
       .set("message", r.message);
-}
-
-// A trial's key in timeseries.csv: its first five columns.
-std::string series_key(std::initializer_list<std::string> cells) {
-  std::string k;
-  for (const auto& c : cells) k += c + '\x1f';
-  return k;
 }
 
 // Loads the keys of finished trials and repairs the files after a crash: a cut-off last row is
@@ -176,12 +215,10 @@ std::unordered_set<std::string> load_finished(const fs::path& results, const fs:
                              "choose a new --out");
   }
   const auto idx = key_indices(result_columns);
-  std::set<std::string> series_keys;
+  std::set<std::string> trial_ids;
   for (const auto& row : t.rows) {
     done.insert(key_of(row, idx));
-    series_keys.insert(
-        series_key({row[t.column("scheme")], row[t.column("structure")], row[t.column("workload")],
-                    row[t.column("threads")], row[t.column("trial")]}));
+    trial_ids.insert(row[t.column("trial_id")]);
   }
   if (dropped != 0) {
     fmt::print(stderr, "smrlab: dropped {} incomplete row(s) of {}\n", dropped, results.string());
@@ -196,8 +233,7 @@ std::unordered_set<std::string> load_finished(const fs::path& results, const fs:
     std::ofstream sout(series, std::ios::trunc);
     write_csv_header(sout, timeseries_columns);
     for (const auto& row : s.rows) {
-      if (row.size() >= 5 &&
-          series_keys.count(series_key({row[0], row[1], row[2], row[3], row[4]})) != 0) {
+      if (!row.empty() && trial_ids.count(row[0]) != 0) {  // column 0 is trial_id
         write_csv_line(sout, row);
       }
     }
@@ -213,7 +249,7 @@ std::vector<std::string> describe_all(const std::vector<T>& v) {
 }
 
 void write_meta(const fs::path& dir, const sweep_options& o, const machine_info& m,
-                const std::vector<std::string>& scheme_names,
+                const topology& t, const std::vector<std::string>& scheme_names,
                 const std::vector<std::string>& structure_names) {
   const fs::path path = dir / "meta.json";
   nlohmann::json meta;
@@ -237,7 +273,11 @@ void write_meta(const fs::path& dir, const sweep_options& o, const machine_info&
                      {"build_type", m.build_type},
                      {"cxx_flags", m.cxx_flags},
                      {"git_rev", m.git_rev}};
-    meta["allocator"] = "system";
+    std::vector<std::string> allocators;
+    for (auto a : o.allocators) allocators.emplace_back(to_string(a));
+    meta["allocators"] = allocators;
+    meta["allocator_of_this_process"] = active_allocator().detail;
+    meta["topology"] = topology_json(t);
     meta["sweep"] = {{"label", o.label},
                      {"preset", o.preset},
                      {"schemes", scheme_names},
@@ -252,12 +292,15 @@ void write_meta(const fs::path& dir, const sweep_options& o, const machine_info&
                      {"mixes", describe_all(o.mixes)},
                      {"key_ranges", o.key_ranges},
                      {"key_dists", describe_all(o.dists)},
-                     {"pin_policy", std::string(to_string(o.pin))},
+                     {"pin_policies", describe_all(o.pins)},
+                     {"membind", std::string(to_string(o.membind))},
+                     {"topology_source", o.topology_source},
+                     {"allocators", allocators},
                      {"seed", o.seed},
                      {"memory_cap_bytes", o.memory_cap_bytes}};
     meta["command_line"] = o.command_line;
     meta["placement"] = nlohmann::json::object();
-  } else {
+  } else if (!is_allocator_child()) {
     meta["resumed"].push_back(
         {{"at", now}, {"command_line", o.command_line}, {"git_rev", m.git_rev}});
   }
@@ -275,9 +318,20 @@ void record_placement(const fs::path& dir, const planned_trial& p, const trial_r
   nlohmann::json meta = nlohmann::json::parse(in, nullptr, false);
   in.close();
   if (meta.is_discarded()) return;
-  const std::string key = fmt::format("threads={}", p.threads);
+  const std::string key = fmt::format("threads={} pin={} allocator={}", p.threads, p.pin.describe(),
+                                      to_string(p.allocator));
   if (meta["placement"].contains(key)) return;
-  meta["placement"][key] = r.pinned_pus;  // hwloc logical PU per worker, -1 = unbound
+  // Per worker: the planned PU, whether the binding took, where it last ran and that PU's NUMA
+  // node (hwloc logical indices; -1 = none or unknown).
+  nlohmann::json workers = nlohmann::json::array();
+  for (const auto& b : r.bindings) {
+    workers.push_back({{"planned_pu", b.planned_pu},
+                       {"bound", b.bound},
+                       {"memory_bound", b.memory_bound},
+                       {"ran_on_pu", b.ran_on_pu},
+                       {"numa_node", b.numa_node}});
+  }
+  meta["placement"][key] = workers;
   const fs::path tmp = dir / "meta.json.tmp";
   {
     std::ofstream out(tmp, std::ios::trunc);
@@ -329,42 +383,153 @@ std::string validate(const sweep_options& o) {
   return {};
 }
 
+namespace {
+
+std::string joined(const std::vector<std::string>& v, const char* sep = ",") {
+  std::string out;
+  for (const auto& x : v) out += (out.empty() ? "" : sep) + x;
+  return out;
+}
+
+// The command line of a child that runs one allocator's trials into the same folder: every
+// sweep option written back in the form main.cpp parses, plus --allocator, --out and --resume.
+std::vector<std::string> child_arguments(const sweep_options& o,
+                                         const std::vector<std::string>& scheme_names,
+                                         const std::vector<std::string>& structure_names,
+                                         allocator_kind a, const fs::path& dir) {
+  std::vector<std::string> args{"run"};
+  auto add = [&](const char* option, std::string value) {
+    args.emplace_back(option);
+    args.push_back(std::move(value));
+  };
+  add("--schemes", joined(scheme_names));
+  add("--structures", joined(structure_names));
+  std::vector<std::string> threads;
+  for (unsigned t : o.threads) threads.push_back(std::to_string(t));
+  add("--threads", joined(threads));
+  add("--trials", std::to_string(o.trials));
+  if (o.mode == run_mode::duration) {
+    add("--duration", fmt::format("{}s", o.duration_s));
+  } else {
+    add("--ops-per-thread", std::to_string(o.ops_per_thread));
+  }
+  add("--warmup", fmt::format("{}s", o.warmup_s));
+  if (o.prefill) add("--prefill", std::to_string(*o.prefill));
+  for (const auto& mix : o.mixes) add("--mix", mix.describe());
+  std::vector<std::string> ranges;
+  for (auto k : o.key_ranges) ranges.push_back(std::to_string(k));
+  add("--key-range", joined(ranges));
+  add("--dist", joined(describe_all(o.dists)));
+  for (const auto& pin : o.pins) add("--pin", pin.describe());
+  add("--membind", std::string(to_string(o.membind)));
+  if (!o.topology_source.empty()) add("--topology", o.topology_source);
+  add("--seed", std::to_string(o.seed));
+  if (o.memory_cap_bytes != 0) add("--memory-cap", std::to_string(o.memory_cap_bytes));
+  add("--allocator", std::string(to_string(a)));
+  add("--out", dir.string());
+  args.emplace_back("--resume");
+  if (o.quiet) args.emplace_back("--quiet");
+  return args;
+}
+
+// Runs this binary again with `args` and environment `env`, and waits. Returns its exit status
+// (128 + signal if it was killed), or -1 if it could not be started.
+int run_child(const std::vector<std::string>& args, const std::vector<std::string>& env) {
+  std::error_code ec;
+  const std::string self = fs::read_symlink("/proc/self/exe", ec).string();
+  if (ec) return -1;
+  std::vector<char*> argv{const_cast<char*>(self.c_str())};
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  std::vector<char*> envp;
+  for (const auto& e : env) envp.push_back(const_cast<char*>(e.c_str()));
+  envp.push_back(nullptr);
+  pid_t pid = 0;
+  if (::posix_spawn(&pid, self.c_str(), nullptr, nullptr, argv.data(), envp.data()) != 0) {
+    return -1;
+  }
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) return -1;
+  }
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : -1;
+}
+
+// Why allocator `a` cannot serve trials from this process or a child of it, or nullopt.
+std::optional<std::string> allocator_unavailable(allocator_kind a,
+                                                 const active_allocator_info& me) {
+  if (a == me.kind) return std::nullopt;
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+  return std::string("a sanitizer build serves malloc itself; use the release build");
+#else
+  if (!preload_library(a)) return "not installed (" + install_hint(a) + ")";
+  return std::nullopt;
+#endif
+}
+
+}  // namespace
+
 int run_sweep(const sweep_options& o, const std::atomic<bool>& interrupt) {
   if (auto err = validate(o); !err.empty()) {
     fmt::print(stderr, "smrlab run: {}\n", err);
     return 2;
   }
+  const bool child = is_allocator_child();
+  std::unique_ptr<topology> machine;
+  try {
+    machine = std::make_unique<topology>(o.topology_source);
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "smrlab run: {}\n", e.what());
+    return 2;
+  }
+  for (const auto& pin : o.pins) {
+    if (auto why = machine->check(pin)) {
+      fmt::print(stderr, "smrlab run: --pin {}\n", *why);
+      return 2;
+    }
+  }
+  const active_allocator_info me = active_allocator();
   const auto scheme_names = all_or(o.schemes, registered_scheme_names());
   const auto structure_names = all_or(o.structures, registered_structure_names());
 
-  // Plan, skipping (and saying why) pairings that do not exist and thread counts a scheme
-  // refuses.
+  // Plan, skipping (and saying why) allocators that cannot run here, pairings that do not exist
+  // and thread counts a scheme refuses. Allocators are the outermost loop: each runs in its own
+  // process.
   std::vector<planned_trial> plan;
   std::set<std::string> said;
   auto say_once = [&](const std::string& msg) {
     if (said.insert(msg).second) fmt::print(stderr, "smrlab: skipping {}\n", msg);
   };
-  for (unsigned trial = 1; trial <= o.trials; ++trial) {
-    for (unsigned n : o.threads) {
-      for (const auto& dn : structure_names) {
-        const structure_info* d = find_structure(dn);
-        for (const auto& w : workloads_for(*d, o)) {
-          if (auto why = workload_unsupported(d->kind, w)) {
-            say_once(fmt::format("{} with {}: {}", dn, w.mix.describe(), *why));
-            continue;
-          }
-          const std::uint64_t prefill = o.prefill.value_or(default_prefill(d->kind, w));
-          for (const auto& sn : scheme_names) {
-            const scheme_info* s = find_scheme(sn);
-            if (auto why = pairing_unavailable(*s, *d)) {
-              say_once(fmt::format("{} x {}: {}", sn, dn, *why));
-              continue;
+  for (const allocator_kind a : o.allocators) {
+    if (auto why = allocator_unavailable(a, me)) {
+      say_once(fmt::format("allocator {}: {}", to_string(a), *why));
+      continue;
+    }
+    for (unsigned trial = 1; trial <= o.trials; ++trial) {
+      for (unsigned n : o.threads) {
+        for (const auto& pin : o.pins) {
+          for (const auto& dn : structure_names) {
+            const structure_info* d = find_structure(dn);
+            for (const auto& w : workloads_for(*d, o)) {
+              if (auto why = workload_unsupported(d->kind, w)) {
+                say_once(fmt::format("{} with {}: {}", dn, w.mix.describe(), *why));
+                continue;
+              }
+              const std::uint64_t prefill = o.prefill.value_or(default_prefill(d->kind, w));
+              for (const auto& sn : scheme_names) {
+                const scheme_info* s = find_scheme(sn);
+                if (auto why = pairing_unavailable(*s, *d)) {
+                  say_once(fmt::format("{} x {}: {}", sn, dn, *why));
+                  continue;
+                }
+                if (auto why = smr::thread_limit_violation(s->name, s->traits, n)) {
+                  say_once(fmt::format("{} at {} threads: {}", sn, n, *why));
+                  continue;
+                }
+                plan.push_back({s, d, w, prefill, n, pin, a, trial});
+              }
             }
-            if (auto why = smr::thread_limit_violation(s->name, s->traits, n)) {
-              say_once(fmt::format("{} at {} threads: {}", sn, n, *why));
-              continue;
-            }
-            plan.push_back({s, d, w, prefill, n, trial});
           }
         }
       }
@@ -374,13 +539,22 @@ int run_sweep(const sweep_options& o, const std::atomic<bool>& interrupt) {
     fmt::print(stderr, "smrlab run: nothing to run: every requested trial was skipped\n");
     return 2;
   }
+  const bool binds = std::any_of(o.pins.begin(), o.pins.end(),
+                                 [](const placement& p) { return p.policy != pin_policy::none; });
+  if (binds && !machine->is_this_system() && !child) {
+    fmt::print(stderr,
+               "smrlab: binding skipped: {} is not this machine's topology; threads are placed "
+               "on its plan (the planned_pus column, meta.json) but run unbound\n",
+               machine->source());
+  }
 
   const fs::path dir = o.out.empty() ? default_output_dir(o.label) : o.out;
   if (o.dry_run) {
     std::set<std::string> configs;
     for (const auto& p : plan) {
-      configs.insert(fmt::format("  {} x {} [{}] threads={}", p.scheme->name, p.structure->name,
-                                 workload_name(p.structure->kind, p.workload), p.threads));
+      configs.insert(fmt::format("  {} x {} [{}] threads={} pin={} allocator={}", p.scheme->name,
+                                 p.structure->name, workload_name(p.structure->kind, p.workload),
+                                 p.threads, p.pin.describe(), to_string(p.allocator)));
     }
     for (const auto& c : configs) fmt::print("{}\n", c);
     const double per_trial = o.warmup_s + (o.mode == run_mode::duration ? o.duration_s : 0.0);
@@ -419,10 +593,9 @@ int run_sweep(const sweep_options& o, const std::atomic<bool>& interrupt) {
     }
   }
 
-  topology machine;
-  const machine_info m = describe_machine(machine);
+  const machine_info m = describe_machine(*machine);
   try {
-    write_meta(dir, o, m, scheme_names, structure_names);
+    write_meta(dir, o, m, *machine, scheme_names, structure_names);
   } catch (const std::exception& e) {
     fmt::print(stderr, "smrlab run: cannot write {}: {}\n", (dir / "meta.json").string(), e.what());
     return 2;
@@ -440,18 +613,27 @@ int run_sweep(const sweep_options& o, const std::atomic<bool>& interrupt) {
   series.flush();
 
   const auto idx = key_indices(result_columns);
+  auto is_done = [&](const planned_trial& p) {
+    return done.count(key_of(describe_trial(p, o, m, *machine).cells(), idx)) != 0;
+  };
   std::size_t todo = 0;
-  for (const auto& p : plan) todo += done.count(key_of(describe_trial(p, o, m).cells(), idx)) == 0;
-  if (todo < plan.size()) {
-    fmt::print(stderr, "smrlab: resuming {}: {} of {} trials already done\n", dir.string(),
-               plan.size() - todo, plan.size());
+  for (const auto& p : plan) todo += (p.allocator == me.kind && !is_done(p)) ? 1 : 0;
+  const std::size_t already =
+      static_cast<std::size_t>(std::count_if(plan.begin(), plan.end(), is_done));
+  if (already != 0 && !child) {
+    fmt::print(stderr, "smrlab: resuming {}: {} of {} trials already done\n", dir.string(), already,
+               plan.size());
   }
 
   const auto t0 = std::chrono::steady_clock::now();
   std::size_t finished = 0;
   std::size_t failures = 0;
+  const bool show_pin = o.pins.size() > 1;
+  const bool show_allocator = o.allocators.size() > 1;
+  // The trials of the allocator serving this process run here.
   for (const auto& p : plan) {
-    csv_row row = describe_trial(p, o, m);
+    if (p.allocator != me.kind) continue;
+    csv_row row = describe_trial(p, o, m, *machine);
     if (done.count(key_of(row.cells(), idx)) != 0) continue;
 
     trial_config cfg;
@@ -464,8 +646,9 @@ int run_sweep(const sweep_options& o, const std::atomic<bool>& interrupt) {
     cfg.warmup_s = o.warmup_s;
     cfg.prefill = p.prefill;
     cfg.workload = p.workload;
-    cfg.pin = o.pin;
-    cfg.machine = &machine;
+    cfg.placement_plan = machine->plan(p.threads, p.pin);
+    cfg.membind = o.membind;
+    cfg.machine = machine.get();
     cfg.memory_cap_bytes = o.memory_cap_bytes;
     cfg.interrupt = &interrupt;
 
@@ -481,15 +664,18 @@ int run_sweep(const sweep_options& o, const std::atomic<bool>& interrupt) {
     if (r.status == trial_status::interrupted) {
       fmt::print(stderr,
                  "\nsmrlab: interrupted; {} finished row(s) are in {}; continue with --resume\n",
-                 finished + (plan.size() - todo), results_path.string());
+                 finished + already, results_path.string());
       return 130;
     }
 
     fill_result(row, r);
-    for (const auto& s : r.timeseries) {
-      write_csv_line(series, {row.get("scheme"), row.get("structure"), row.get("workload"),
-                              row.get("threads"), row.get("trial"), fmt::format("{:.3f}", s.t_ms),
-                              std::to_string(s.unreclaimed), std::to_string(s.rss_bytes)});
+    row.set("allocator_detail", me.detail).set("binding", binding_of(r, p, *machine));
+    for (const auto& smp : r.timeseries) {
+      write_csv_line(series, {row.get("trial_id"), row.get("scheme"), row.get("structure"),
+                              row.get("workload"), row.get("allocator"), row.get("threads"),
+                              row.get("trial"), fmt::format("{:.3f}", smp.t_ms),
+                              std::to_string(smp.unreclaimed), std::to_string(smp.rss_bytes),
+                              smp.allocator_bytes ? std::to_string(*smp.allocator_bytes) : ""});
     }
     series.flush();
     write_csv_line(results, row.cells());
@@ -510,26 +696,62 @@ int run_sweep(const sweep_options& o, const std::atomic<bool>& interrupt) {
       const double eta =
           spent / static_cast<double>(finished) * static_cast<double>(todo - finished);
       fmt::print(stderr,
-                 "[{:>{}}/{}] {} x {} [{}] threads={} trial={}: {:.3f} Mops/s, unreclaimed peak "
-                 "{}{}  elapsed {} ETA {}\n",
+                 "[{:>{}}/{}] {} x {} [{}] threads={}{}{} trial={}: {:.3f} Mops/s, unreclaimed "
+                 "peak {}{}  elapsed {} ETA {}\n",
                  finished, std::to_string(todo).size(), todo, p.scheme->name, p.structure->name,
-                 workload_name(p.structure->kind, p.workload), p.threads, p.trial,
-                 r.throughput() / 1e6, r.unreclaimed_peak,
+                 workload_name(p.structure->kind, p.workload), p.threads,
+                 show_pin ? " pin=" + p.pin.describe() : "",
+                 show_allocator ? fmt::format(" allocator={}", to_string(p.allocator)) : "",
+                 p.trial, r.throughput() / 1e6, r.unreclaimed_peak,
                  bad ? fmt::format("  FAILED: status={} valid={} teardown={} {}",
                                    to_string(r.status), r.valid, r.teardown, r.message)
                      : "",
                  format_seconds(spent), format_seconds(eta));
     }
   }
-  fmt::print(stderr, "smrlab: {} trial(s) written to {}\n", finished, results_path.string());
+  if (finished != 0 || o.allocators.size() == 1) {
+    fmt::print(stderr, "smrlab: {} trial(s) written to {}{}\n", finished, results_path.string(),
+               show_allocator ? fmt::format(" (allocator {})", to_string(me.kind)) : "");
+  }
+
+  // The other allocators' trials: each in a child process of this binary, with the allocator's
+  // library preloaded, appending to the same files (one process writes at a time).
+  int worst = failures != 0 ? 1 : 0;
+  if (!child) {
+    results.close();
+    series.close();
+    for (const allocator_kind a : o.allocators) {
+      if (a == me.kind || allocator_unavailable(a, me)) continue;
+      const bool any = std::any_of(plan.begin(), plan.end(), [&](const planned_trial& p) {
+        return p.allocator == a && !is_done(p);
+      });
+      if (!any) continue;
+      fmt::print(stderr, "smrlab: running the {} trials in a child process (LD_PRELOAD={})\n",
+                 to_string(a), preload_library(a).value_or(""));
+      std::vector<std::string> env = environment_for(a);
+      env.push_back(std::string(allocator_child_variable) + "=1");
+      const int rc = run_child(child_arguments(o, scheme_names, structure_names, a, dir), env);
+      if (rc == 130 || interrupt.load()) {
+        fmt::print(stderr,
+                   "\nsmrlab: interrupted; the finished rows are in {}; continue with "
+                   "--resume\n",
+                   results_path.string());
+        return 130;
+      }
+      if (rc < 0 || rc == 2 || rc > 128) {
+        fmt::print(stderr, "smrlab run: the {} child process failed (exit {})\n", to_string(a), rc);
+        return 2;
+      }
+      worst = std::max(worst, rc);
+    }
+  }
   if (failures != 0) {
     fmt::print(stderr,
                "smrlab: {} trial(s) failed validation or did not finish; see the "
                "status, valid and teardown columns\n",
                failures);
-    return 1;
   }
-  return 0;
+  return worst;
 }
 
 }  // namespace smrlab

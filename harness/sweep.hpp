@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "harness/allocator.hpp"
 #include "harness/topology.hpp"
 #include "harness/trial.hpp"
 #include "workloads/key_distribution.hpp"
@@ -34,7 +35,14 @@ struct sweep_options {
   std::vector<op_mix> mixes{op_mix{}};
   std::vector<std::uint64_t> key_ranges{1000};
   std::vector<key_distribution> dists{key_distribution{}};
-  pin_policy pin = pin_policy::compact;
+  // Thread placements to sweep (--pin, repeatable), the memory policy, and the topology they
+  // are planned on ("" = this machine; a synthetic or XML topology plans without binding).
+  std::vector<placement> pins{placement{}};
+  mem_policy membind = mem_policy::first_touch;
+  std::string topology_source;
+  // Allocators to sweep. Each runs in a process where it serves malloc: the system allocator
+  // here, the others in a child re-executed with LD_PRELOAD (harness/allocator.hpp).
+  std::vector<allocator_kind> allocators{allocator_kind::system};
   std::uint64_t seed = 1;
   std::uint64_t memory_cap_bytes = 0;
   std::string label = "adhoc";  // names the default output folder

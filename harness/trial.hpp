@@ -21,6 +21,7 @@
 #include <thread>
 #include <vector>
 
+#include "harness/allocator.hpp"
 #include "harness/element_checksum.hpp"
 #include "harness/process_memory.hpp"
 #include "harness/topology.hpp"
@@ -42,8 +43,12 @@ struct trial_config {
   double warmup_s = 0.1;
   std::uint64_t prefill = 1000;  // elements (sets: distinct keys) put in before the workers
   workload_params workload{};    // the op mix, and for sets the key range and distribution
-  pin_policy pin = pin_policy::none;
-  const topology* machine = nullptr;   // needed when pin != none
+  // Placement: the planned slot of each worker (empty or an unbound slot: the OS decides), and
+  // the memory policy. Binding happens only when `machine` is this system's topology; a
+  // synthetic or XML topology plans but does not bind.
+  std::vector<thread_slot> placement_plan;
+  mem_policy membind = mem_policy::first_touch;
+  const topology* machine = nullptr;
   std::uint64_t memory_cap_bytes = 0;  // 0 = no cap
   bool keep_timeseries = true;
   const std::atomic<bool>* interrupt = nullptr;  // set from a signal handler to stop early
@@ -53,6 +58,17 @@ struct memory_sample {
   double t_ms;
   std::int64_t unreclaimed;
   std::uint64_t rss_bytes;
+  std::optional<std::uint64_t> allocator_bytes;  // as the active allocator reports them
+};
+
+// Where one worker really ran: the PU it was bound to (if it was), the PU it last ran on, and
+// that PU's NUMA node; -1 where unknown.
+struct worker_binding {
+  int planned_pu = -1;
+  bool bound = false;
+  bool memory_bound = false;
+  int ran_on_pu = -1;
+  int numa_node = -1;
 };
 
 enum class trial_status { ok, memory_cap, error, interrupted };
@@ -88,7 +104,8 @@ struct trial_result {
   std::string valid = "ok";
   trial_status status = trial_status::ok;
   std::string message;
-  std::vector<int> pinned_pus;  // per worker; -1 when unbound
+  std::optional<std::uint64_t> allocator_bytes_peak;
+  std::vector<worker_binding> bindings;  // per worker
   std::vector<memory_sample> timeseries;
 
   double throughput() const {
@@ -126,7 +143,7 @@ struct alignas(64) worker_state {
   // Ops mode: when this worker completed its operations (the trial ends at the last one).
   std::chrono::steady_clock::time_point finished{};
   op_tally tally;
-  int pu = -1;
+  worker_binding binding;
   std::exception_ptr error;
 };
 
@@ -175,10 +192,13 @@ trial_result run_trial(const trial_config& cfg) {
   auto worker = [&](unsigned id) {
     worker_state& me = workers[id];
     try {
-      if (cfg.pin != pin_policy::none && cfg.machine != nullptr) {
-        if (auto pu = cfg.machine->pu_for(id, cfg.pin);
-            pu && cfg.machine->bind_current_thread(*pu)) {
-          me.pu = static_cast<int>(*pu);
+      const std::optional<unsigned> planned =
+          id < cfg.placement_plan.size() ? cfg.placement_plan[id].pu : std::nullopt;
+      if (planned) me.binding.planned_pu = static_cast<int>(*planned);
+      if (cfg.machine != nullptr && cfg.machine->is_this_system()) {
+        if (planned) me.binding.bound = cfg.machine->bind_current_thread(*planned);
+        if (cfg.membind != mem_policy::first_touch) {
+          me.binding.memory_bound = cfg.machine->bind_memory(cfg.membind, planned);
         }
       }
       typename S::thread_handle h(*domain);
@@ -211,6 +231,14 @@ trial_result run_trial(const trial_config& cfg) {
         ++ops;
       }
       me.measured_ops = measuring ? ops - ops_at_measure : 0;
+      if (cfg.machine != nullptr && cfg.machine->is_this_system()) {
+        if (auto pu = cfg.machine->current_pu()) {
+          me.binding.ran_on_pu = static_cast<int>(*pu);
+          if (auto node = cfg.machine->numa_node_of_pu(*pu)) {
+            me.binding.numa_node = static_cast<int>(*node);
+          }
+        }
+      }
       stopped.fetch_add(1, std::memory_order_acq_rel);
       // Keep the handle until the main thread has read the counters at the end of measurement.
       wait_until(phase, teardown);
@@ -229,11 +257,16 @@ trial_result run_trial(const trial_config& cfg) {
   std::size_t measured_count = 0;
   std::thread sampler([&] {
     rss_reader rss;
+    allocator_stats allocator;
     while (!sampler_done.load(std::memory_order_acquire)) {
       const smr::counter_totals c = domain->counters();
       const std::uint64_t bytes = rss.bytes();
+      const std::optional<std::uint64_t> allocated = allocator.allocated_bytes();
       const double t = std::chrono::duration<double, std::milli>(clock::now() - t_origin).count();
-      samples.push_back({t, c.unreclaimed(), bytes});
+      samples.push_back({t, c.unreclaimed(), bytes, allocated});
+      if (allocated) {
+        r.allocator_bytes_peak = std::max(r.allocator_bytes_peak.value_or(0), *allocated);
+      }
       r.pool_bytes_peak = std::max(r.pool_bytes_peak, c.pool_bytes);
       if (phase.load(std::memory_order_relaxed) == measure) {
         measured_sum += c.unreclaimed();
@@ -326,7 +359,7 @@ trial_result run_trial(const trial_config& cfg) {
     r.ops_max_thread = std::max(r.ops_max_thread, w.measured_ops);
     expected_left += w.tally.added;
     expected_left -= w.tally.taken;
-    r.pinned_pus.push_back(w.pu);
+    r.bindings.push_back(w.binding);
     if (w.error && r.status != trial_status::error) {
       r.status = trial_status::error;
       try {

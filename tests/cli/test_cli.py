@@ -26,8 +26,8 @@ ROOT = Path(__file__).resolve().parents[2]
 RESULTS_README = ROOT / "results" / "README.md"
 TIMEOUT = 120
 
-TIMESERIES_COLUMNS = ["scheme", "structure", "workload", "threads", "trial", "t_ms", "unreclaimed",
-                      "rss_bytes"]
+TIMESERIES_COLUMNS = ["trial_id", "scheme", "structure", "workload", "allocator", "threads",
+                      "trial", "t_ms", "unreclaimed", "rss_bytes", "allocator_bytes"]
 BUILTIN_SCHEMES = ["none", "immediate_free", "ebr", "hazard_pointers"]
 
 # The small real sweep shared by several tests: 2 schemes x 2 thread counts x 2 trials.
@@ -304,7 +304,9 @@ def test_sweep_timeseries_csv(finished_sweep):
     assert header == TIMESERIES_COLUMNS
     assert rows, "the sampler recorded nothing"
     assert all(len(r) == len(header) for r in rows)
-    assert {r[0] for r in rows} == {"ebr", "hazard_pointers"}
+    assert {r[1] for r in rows} == {"ebr", "hazard_pointers"}
+    trial_ids = {r["trial_id"] for r in read_dicts(finished_sweep / "results.csv")}
+    assert {r[0] for r in rows} == trial_ids, "every trial's samples, tied by trial_id"
 
 
 def test_existing_output_is_refused_without_resume(finished_sweep, tmp_path):
