@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <stdexcept>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -617,7 +618,7 @@ int run_sweep(const sweep_options& o, const std::atomic<bool>& interrupt) {
     return done.count(key_of(describe_trial(p, o, m, *machine).cells(), idx)) != 0;
   };
   std::size_t todo = 0;
-  for (const auto& p : plan) todo += (p.allocator == me.kind && !is_done(p)) ? 1 : 0;
+  for (const auto& p : plan) todo += ((p.allocator == me.kind || child) && !is_done(p)) ? 1 : 0;
   const std::size_t already =
       static_cast<std::size_t>(std::count_if(plan.begin(), plan.end(), is_done));
   if (already != 0 && !child) {
@@ -630,9 +631,10 @@ int run_sweep(const sweep_options& o, const std::atomic<bool>& interrupt) {
   std::size_t failures = 0;
   const bool show_pin = o.pins.size() > 1;
   const bool show_allocator = o.allocators.size() > 1;
-  // The trials of the allocator serving this process run here.
+  // The trials of the allocator serving this process run here. A child runs its allocator's
+  // trials even if the preload did not take, so that each row says what happened instead.
   for (const auto& p : plan) {
-    if (p.allocator != me.kind) continue;
+    if (p.allocator != me.kind && !child) continue;
     csv_row row = describe_trial(p, o, m, *machine);
     if (done.count(key_of(row.cells(), idx)) != 0) continue;
 
@@ -654,6 +656,10 @@ int run_sweep(const sweep_options& o, const std::atomic<bool>& interrupt) {
 
     trial_result r;
     try {
+      if (p.allocator != me.kind) {
+        throw std::runtime_error(fmt::format("asked for allocator {}, but malloc is served by {}",
+                                             to_string(p.allocator), me.detail));
+      }
       with_pairing(p.scheme->name, p.structure->name,
                    [&]<class S, class DS>() { r = run_trial<S, DS>(cfg); });
     } catch (const std::exception& e) {

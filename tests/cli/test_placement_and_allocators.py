@@ -6,9 +6,11 @@ which allocator actually served malloc. The binary under test is named by $SMRLA
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
 
-from test_cli import describe, read_dicts, smrlab
+from test_cli import describe, read_dicts, smrlab, smrlab_bin
 
 SHAPE = "synthetic:pack:2 numa:2 core:8 pu:2"  # 4 NUMA nodes, 32 cores, 64 PUs
 STACK_RUN = ["run", "--structures", "treiber_stack", "--duration", "30ms", "--warmup", "5ms",
@@ -157,3 +159,17 @@ def test_unknown_allocator_is_refused(tmp_path):
     p = smrlab(tmp_path, *EBR_RUN, "--threads", "1", "--allocator", "hoard", "--out", "OUT")
     assert p.returncode == 2, describe(p)
     assert "hoard" in p.stderr, describe(p)
+
+
+def test_a_trial_whose_allocator_did_not_take_is_an_error_row_not_a_silent_one(tmp_path):
+    # What a child process sees when its LD_PRELOAD did not take: it asked for jemalloc, and
+    # glibc serves malloc. The row must say so rather than pass as a jemalloc measurement.
+    env = dict(os.environ, SMRLAB_ALLOCATOR_CHILD="1")
+    env.pop("LD_PRELOAD", None)
+    p = subprocess.run([smrlab_bin(), *EBR_RUN, "--threads", "1", "--allocator", "jemalloc",
+                        "--out", "OUT"], cwd=tmp_path, env=env, capture_output=True, text=True,
+                       timeout=120, check=False)
+    assert p.returncode == 1, describe(p)
+    (r,) = read_dicts(tmp_path / "OUT" / "results.csv")
+    assert r["allocator"] == "jemalloc" and r["status"] == "error", r
+    assert "served by glibc" in r["message"], r
