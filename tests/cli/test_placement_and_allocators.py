@@ -173,3 +173,27 @@ def test_a_trial_whose_allocator_did_not_take_is_an_error_row_not_a_silent_one(t
     (r,) = read_dicts(tmp_path / "OUT" / "results.csv")
     assert r["allocator"] == "jemalloc" and r["status"] == "error", r
     assert "served by glibc" in r["message"], r
+
+
+def test_preset_keys_for_placement_memory_topology_and_allocators(tmp_path):
+    preset = tmp_path / "placed.toml"
+    preset.write_text('name = "placed"\nschemes = ["ebr"]\nstructures = ["treiber_stack"]\n'
+                      'threads = [2]\nduration = "30ms"\nwarmup = "5ms"\nprefill = 10\n'
+                      'pin = ["scatter", "pus:1"]\nmembind = "interleave"\n'
+                      f'topology = "{SHAPE}"\nallocator = ["system"]\n', encoding="utf-8")
+    p = smrlab(tmp_path, "run", "--preset", str(preset), "--out", "OUT")
+    assert p.returncode == 0, describe(p)
+    rows = read_dicts(tmp_path / "OUT" / "results.csv")
+    assert sorted(r["pin_policy"] for r in rows) == ["pus:1", "scatter"]
+    assert {(r["membind"], r["topology_source"], r["allocator"]) for r in rows} == {
+        ("interleave", SHAPE, "system")}
+    scatter = next(r for r in rows if r["pin_policy"] == "scatter")
+    assert scatter["planned_pus"] == "0 16", scatter
+
+
+def test_preset_with_a_bad_placement_names_the_file(tmp_path):
+    preset = tmp_path / "bad.toml"
+    preset.write_text('name = "bad"\npin = "diagonal"\n', encoding="utf-8")
+    p = smrlab(tmp_path, "run", "--preset", str(preset), "--out", "OUT")
+    assert p.returncode == 2, describe(p)
+    assert "bad.toml" in p.stderr and "diagonal" in p.stderr, describe(p)
