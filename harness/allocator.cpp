@@ -324,6 +324,11 @@ std::string unknown_allocator_message(std::string_view s) {
   return m;
 }
 
+std::variant<allocator_kind, std::string> parse_allocator_choice(std::string_view s) {
+  if (auto k = parse_allocator(s)) return *k;
+  return unknown_allocator_message(s);
+}
+
 std::optional<std::string> preload_library(allocator_kind k) {
   const std::string path(configured_library(k));
   if (path.empty() || ::access(path.c_str(), R_OK) != 0) return std::nullopt;

@@ -23,6 +23,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 namespace smrlab {
@@ -38,6 +39,9 @@ std::string_view to_string(allocator_kind k);  // "system", "jemalloc", "mimallo
 std::optional<allocator_kind> parse_allocator(std::string_view s);
 // "unknown allocator 'x'; known allocators: system, jemalloc, mimalloc, tcmalloc".
 std::string unknown_allocator_message(std::string_view s);
+// The kind named `s`, or unknown_allocator_message(s): the form the other option parsers
+// (parse_placement, parse_op_mix, ...) return, for --allocator and the preset key.
+std::variant<allocator_kind, std::string> parse_allocator_choice(std::string_view s);
 
 // The shared object LD_PRELOAD must name to get `k`: the path cmake found at configure time (the
 // soname file of the runtime package, e.g. /usr/lib/x86_64-linux-gnu/libjemalloc.so.2), if it is

@@ -46,11 +46,6 @@ bool parse_each(const std::vector<std::string>& values, Parse&& parse, const cha
   return true;
 }
 
-std::variant<smrlab::allocator_kind, std::string> parse_allocator_name(std::string_view s) {
-  if (auto a = smrlab::parse_allocator(s)) return *a;
-  return smrlab::unknown_allocator_message(s);
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -258,7 +253,7 @@ int main(int argc, char** argv) {
   }
   if (o_topology->count() != 0) o.topology_source = topology_source;
   if (o_allocator->count() != 0 &&
-      !parse_each(allocators, parse_allocator_name, "--allocator", o.allocators)) {
+      !parse_each(allocators, smrlab::parse_allocator_choice, "--allocator", o.allocators)) {
     return 2;
   }
   if (o_seed->count() != 0) o.seed = seed;

@@ -148,13 +148,7 @@ void load_preset(const std::string& path, sweep_options& o) {
 
   if (const auto* n = t.get("seed")) o.seed = integer<std::uint64_t>(path, *n, "seed", 0);
   parsed_list("pin", "\"compact\" or \"pus:0,2\"", parse_placement, o.pins);
-  parsed_list(
-      "allocator", "\"jemalloc\"",
-      [](std::string_view s) -> std::variant<allocator_kind, std::string> {
-        if (auto a = parse_allocator(s)) return *a;
-        return unknown_allocator_message(s);
-      },
-      o.allocators);
+  parsed_list("allocator", "\"jemalloc\"", parse_allocator_choice, o.allocators);
   if (const auto* n = t.get("membind")) {
     const auto s = n->value<std::string>();
     if (!s) fail(path, "'membind' must be a string: first-touch, local or interleave");

@@ -101,9 +101,9 @@ std::vector<std::string> registered_structure_names() {
   return out;
 }
 
-std::string join(const std::vector<std::string>& v) {
+std::string join(const std::vector<std::string>& v, const char* separator = ", ") {
   std::string out;
-  for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
+  for (const auto& s : v) out += (out.empty() ? "" : separator) + s;
   return out;
 }
 
@@ -141,7 +141,8 @@ csv_row describe_trial(const planned_trial& p, const sweep_options& o, const mac
       .set("prefill", std::to_string(p.prefill));
   std::string planned;
   for (const auto& slot : t.plan(p.threads, p.pin)) {
-    planned += (planned.empty() ? "" : " ") + (slot.pu ? std::to_string(*slot.pu) : "-");
+    if (!planned.empty()) planned += ' ';
+    planned += slot.pu ? std::to_string(*slot.pu) : "-";
   }
   row.set("planned_pus", planned);
   std::string key;
@@ -386,12 +387,6 @@ std::string validate(const sweep_options& o) {
 
 namespace {
 
-std::string joined(const std::vector<std::string>& v, const char* sep = ",") {
-  std::string out;
-  for (const auto& x : v) out += (out.empty() ? "" : sep) + x;
-  return out;
-}
-
 // The command line of a child that runs one allocator's trials into the same folder: every
 // sweep option written back in the form main.cpp parses, plus --allocator, --out and --resume.
 std::vector<std::string> child_arguments(const sweep_options& o,
@@ -403,11 +398,11 @@ std::vector<std::string> child_arguments(const sweep_options& o,
     args.emplace_back(option);
     args.push_back(std::move(value));
   };
-  add("--schemes", joined(scheme_names));
-  add("--structures", joined(structure_names));
+  add("--schemes", join(scheme_names, ","));
+  add("--structures", join(structure_names, ","));
   std::vector<std::string> threads;
   for (unsigned t : o.threads) threads.push_back(std::to_string(t));
-  add("--threads", joined(threads));
+  add("--threads", join(threads, ","));
   add("--trials", std::to_string(o.trials));
   if (o.mode == run_mode::duration) {
     add("--duration", fmt::format("{}s", o.duration_s));
@@ -419,8 +414,8 @@ std::vector<std::string> child_arguments(const sweep_options& o,
   for (const auto& mix : o.mixes) add("--mix", mix.describe());
   std::vector<std::string> ranges;
   for (auto k : o.key_ranges) ranges.push_back(std::to_string(k));
-  add("--key-range", joined(ranges));
-  add("--dist", joined(describe_all(o.dists)));
+  add("--key-range", join(ranges, ","));
+  add("--dist", join(describe_all(o.dists), ","));
   for (const auto& pin : o.pins) add("--pin", pin.describe());
   add("--membind", std::string(to_string(o.membind)));
   if (!o.topology_source.empty()) add("--topology", o.topology_source);
@@ -614,13 +609,17 @@ int run_sweep(const sweep_options& o, const std::atomic<bool>& interrupt) {
   series.flush();
 
   const auto idx = key_indices(result_columns);
-  auto is_done = [&](const planned_trial& p) {
-    return done.count(key_of(describe_trial(p, o, m, *machine).cells(), idx)) != 0;
-  };
+  // Each planned trial's row of known cells, described once, and whether it is already done.
+  std::vector<csv_row> described;
+  std::vector<bool> was_done;
   std::size_t todo = 0;
-  for (const auto& p : plan) todo += ((p.allocator == me.kind || child) && !is_done(p)) ? 1 : 0;
-  const std::size_t already =
-      static_cast<std::size_t>(std::count_if(plan.begin(), plan.end(), is_done));
+  std::size_t already = 0;
+  for (const auto& p : plan) {
+    described.push_back(describe_trial(p, o, m, *machine));
+    was_done.push_back(done.count(key_of(described.back().cells(), idx)) != 0);
+    already += was_done.back() ? 1 : 0;
+    todo += ((p.allocator == me.kind || child) && !was_done.back()) ? 1 : 0;
+  }
   if (already != 0 && !child) {
     fmt::print(stderr, "smrlab: resuming {}: {} of {} trials already done\n", dir.string(), already,
                plan.size());
@@ -633,10 +632,10 @@ int run_sweep(const sweep_options& o, const std::atomic<bool>& interrupt) {
   const bool show_allocator = o.allocators.size() > 1;
   // The trials of the allocator serving this process run here. A child runs its allocator's
   // trials even if the preload did not take, so that each row says what happened instead.
-  for (const auto& p : plan) {
-    if (p.allocator != me.kind && !child) continue;
-    csv_row row = describe_trial(p, o, m, *machine);
-    if (done.count(key_of(row.cells(), idx)) != 0) continue;
+  for (std::size_t i = 0; i < plan.size(); ++i) {
+    const planned_trial& p = plan[i];
+    if ((p.allocator != me.kind && !child) || was_done[i]) continue;
+    csv_row row = described[i];
 
     trial_config cfg;
     cfg.threads = p.threads;
@@ -728,9 +727,8 @@ int run_sweep(const sweep_options& o, const std::atomic<bool>& interrupt) {
     series.close();
     for (const allocator_kind a : o.allocators) {
       if (a == me.kind || allocator_unavailable(a, me)) continue;
-      const bool any = std::any_of(plan.begin(), plan.end(), [&](const planned_trial& p) {
-        return p.allocator == a && !is_done(p);
-      });
+      bool any = false;
+      for (std::size_t i = 0; i < plan.size(); ++i) any |= plan[i].allocator == a && !was_done[i];
       if (!any) continue;
       fmt::print(stderr, "smrlab: running the {} trials in a child process (LD_PRELOAD={})\n",
                  to_string(a), preload_library(a).value_or(""));
