@@ -2,7 +2,8 @@
 //   1. build the domain and the structure, prefill, start and pin the workers, warm up;
 //   2. measure for a duration or a fixed number of operations per thread;
 //   3. a sampler thread records unreclaimed objects and RSS every ~1 ms;
-//   4. stop at the end, on a memory cap, or on an interrupt;
+//   4. inject the fault asked for (workloads/fault_injection.hpp: workers parked inside an
+//      operation), and stop at the end, on a memory cap, or on an interrupt;
 //   5. validate the structure (conservation of elements), tear down, and check that everything
 //      retired was reclaimed and everything allocated was freed.
 // The conformance tests call the same function, so the harness and the tests share one
@@ -10,6 +11,7 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -18,6 +20,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -28,6 +31,7 @@
 #include "harness/workload_ops.hpp"
 #include "schemes/scheme.hpp"
 #include "structures/structure.hpp"
+#include "workloads/fault_injection.hpp"
 
 namespace smrlab {
 
@@ -43,6 +47,7 @@ struct trial_config {
   double warmup_s = 0.1;
   std::uint64_t prefill = 1000;  // elements (sets: distinct keys) put in before the workers
   workload_params workload{};    // the op mix, and for sets the key range and distribution
+  fault_plan fault{};            // park: the last N workers stay parked inside an operation
   // Placement: the planned slot of each worker (empty or an unbound slot: the OS decides), and
   // the memory policy. Binding happens only when `machine` is this system's topology; a
   // synthetic or XML topology plans but does not bind.
@@ -56,6 +61,7 @@ struct trial_config {
 
 struct memory_sample {
   double t_ms;
+  int phase;  // trial_detail::phase when the sample was taken
   std::int64_t unreclaimed;
   std::uint64_t rss_bytes;
   std::optional<std::uint64_t> allocator_bytes;  // as the active allocator reports them
@@ -122,6 +128,12 @@ namespace trial_detail {
 
 enum phase : int { starting, warmup, measure, stop, teardown };
 
+inline std::string_view phase_name(int p) {
+  constexpr std::array<std::string_view, 5> names{"starting", "warmup", "measure", "stop",
+                                                  "teardown"};
+  return p >= 0 && p < static_cast<int>(names.size()) ? names[static_cast<std::size_t>(p)] : "?";
+}
+
 // A small, fast per-thread generator (xorshift64*), seeded from the trial seed and thread.
 class op_rng {
  public:
@@ -149,6 +161,28 @@ struct alignas(64) worker_state {
 
 inline void wait_until(const std::atomic<int>& phase, int at_least) {
   while (phase.load(std::memory_order_acquire) < at_least) std::this_thread::yield();
+}
+
+// Fault injection, park: enter an operation (its guard, and a protected reference to the target
+// of the structure's entry link, as an operation's first step takes), call `entered`, and stay
+// inside the operation, asleep, until the trial stops. A stalled thread uses no CPU, so it does
+// not slow the others down.
+template <class S, class DS, class Entered>
+void park_inside_operation(const DS& ds, typename S::thread_handle& h,
+                           const std::atomic<int>& phase, Entered&& entered) {
+  const typename S::guard g(h);
+  auto stay = [&] {
+    entered();
+    while (phase.load(std::memory_order_acquire) < stop) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+  };
+  if constexpr (smr::has_entry_link<DS>) {
+    [[maybe_unused]] const auto held = h.deref(ds.entry_link());
+    stay();
+  } else {
+    stay();
+  }
 }
 
 }  // namespace trial_detail
@@ -210,12 +244,21 @@ trial_result run_trial(const trial_config& cfg) {
         workload_ops<DS>::op(*structure, h, cfg.workload, sampler_of_keys, r, rng.next(),
                              unique_value(id, sequence++), me.tally);
       };
-      ready.fetch_add(1, std::memory_order_acq_rel);
-      wait_until(phase, warmup);
+      const bool parked = cfg.fault.parks(id, cfg.threads);
+      if (parked) {
+        // Ready only once inside its operation: the release pairs with the main thread's acquire
+        // of `ready` before it starts the warm-up, so no worker runs an operation before the
+        // parked thread's guard and hazard are published.
+        park_inside_operation<S>(*structure, h, phase,
+                                 [&] { ready.fetch_add(1, std::memory_order_acq_rel); });
+      } else {
+        ready.fetch_add(1, std::memory_order_acq_rel);
+        wait_until(phase, warmup);
+      }
       std::uint64_t ops = 0;
       std::uint64_t ops_at_measure = 0;
       bool measuring = false;
-      for (;;) {
+      while (!parked) {
         // Relaxed: only a signal to stop or to start counting; nothing is published with it.
         const int ph = phase.load(std::memory_order_relaxed);
         if (ph >= stop) break;
@@ -263,12 +306,13 @@ trial_result run_trial(const trial_config& cfg) {
       const std::uint64_t bytes = rss.bytes();
       const std::optional<std::uint64_t> allocated = allocator.allocated_bytes();
       const double t = std::chrono::duration<double, std::milli>(clock::now() - t_origin).count();
-      samples.push_back({t, c.unreclaimed(), bytes, allocated});
+      const int ph = phase.load(std::memory_order_relaxed);
+      samples.push_back({t, ph, c.unreclaimed(), bytes, allocated});
       if (allocated) {
         r.allocator_bytes_peak = std::max(r.allocator_bytes_peak.value_or(0), *allocated);
       }
       r.pool_bytes_peak = std::max(r.pool_bytes_peak, c.pool_bytes);
-      if (phase.load(std::memory_order_relaxed) == measure) {
+      if (ph == measure) {
         measured_sum += c.unreclaimed();
         ++measured_count;
       }
@@ -312,7 +356,9 @@ trial_result run_trial(const trial_config& cfg) {
   if (cfg.mode == run_mode::duration) {
     run_for(cfg.duration_s, never);
   } else {
-    run_for(1e9, [&] { return stopped.load(std::memory_order_acquire) == cfg.threads; });
+    // Parked workers count themselves stopped only once the trial stops.
+    const unsigned active = cfg.fault.active_threads(cfg.threads);
+    run_for(1e9, [&] { return stopped.load(std::memory_order_acquire) >= active; });
   }
   expected = measure;
   phase.compare_exchange_strong(expected, stop, std::memory_order_acq_rel);
@@ -333,7 +379,8 @@ trial_result run_trial(const trial_config& cfg) {
   if (cfg.mode == run_mode::ops) {
     auto last = t_start;
     bool all_finished = true;
-    for (const auto& w : workers) {
+    for (unsigned id = 0; id < cfg.fault.active_threads(cfg.threads); ++id) {
+      const worker_state& w = workers[id];
       if (w.finished == clock::time_point{}) all_finished = false;
       last = std::max(last, w.finished);
     }
@@ -352,11 +399,16 @@ trial_result run_trial(const trial_config& cfg) {
   if (cfg.keep_timeseries) r.timeseries = std::move(samples);
 
   element_checksum expected_left = prefilled;
-  r.ops_min_thread = workers.empty() ? 0 : UINT64_MAX;
-  for (auto& w : workers) {
+  // Throughput and fairness are over the workers that ran the workload, not the parked ones.
+  const unsigned active = cfg.fault.active_threads(cfg.threads);
+  r.ops_min_thread = active == 0 ? 0 : UINT64_MAX;
+  for (unsigned id = 0; id < cfg.threads; ++id) {
+    worker_state& w = workers[id];
     r.total_ops += w.measured_ops;
-    r.ops_min_thread = std::min(r.ops_min_thread, w.measured_ops);
-    r.ops_max_thread = std::max(r.ops_max_thread, w.measured_ops);
+    if (id < active) {
+      r.ops_min_thread = std::min(r.ops_min_thread, w.measured_ops);
+      r.ops_max_thread = std::max(r.ops_max_thread, w.measured_ops);
+    }
     expected_left += w.tally.added;
     expected_left -= w.tally.taken;
     r.bindings.push_back(w.binding);

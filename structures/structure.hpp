@@ -78,6 +78,12 @@ concept set_structure =
       { cds.check_structure() } -> std::same_as<std::string>;
     };
 
+// Optional: the link an operation reads first (the head, the root, the left anchor). Fault
+// injection parks a thread inside an operation holding a protected reference to its target;
+// without it, a parked thread holds only the operation's guard.
+template <class DS>
+concept has_entry_link = requires(const DS& ds) { ds.entry_link(); };
+
 // Keys a set must accept: [0, max_set_key]. Structures may use larger values as sentinels.
 inline constexpr std::uint64_t max_set_key = (std::uint64_t{1} << 62U) - 1;
 

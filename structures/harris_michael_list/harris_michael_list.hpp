@@ -195,6 +195,10 @@ class harris_michael_list {
     return problem.empty() ? "ok" : problem;
   }
 
+  // The link an operation reads first; a thread parked inside an operation by fault injection
+  // (workloads/fault_injection.hpp) holds a protected reference to its target.
+  const typename S::template link<node>& entry_link() const noexcept { return head_; }
+
  private:
   using link = typename S::template link<node>;
   using ref = typename S::template ref<node>;

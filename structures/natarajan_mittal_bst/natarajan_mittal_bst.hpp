@@ -255,6 +255,10 @@ class natarajan_mittal_bst {
     return "ok";
   }
 
+  // The link an operation reads first; a thread parked inside an operation by fault injection
+  // (workloads/fault_injection.hpp) holds a protected reference to its target.
+  const typename S::template link<node>& entry_link() const noexcept { return root_; }
+
  private:
   using link = typename S::template link<node>;
   using ref = typename S::template ref<node>;

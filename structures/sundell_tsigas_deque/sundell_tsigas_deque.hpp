@@ -264,6 +264,10 @@ class sundell_tsigas_deque {
     return out;
   }
 
+  // The link an operation reads first; a thread parked inside an operation by fault injection
+  // (workloads/fault_injection.hpp) holds a protected reference to its target.
+  const typename S::template link<node>& entry_link() const noexcept { return head_anchor_; }
+
  private:
   using ref = typename S::template ref<node>;
   using ptr = marked_ptr<node>;

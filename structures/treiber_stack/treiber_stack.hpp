@@ -97,6 +97,10 @@ class treiber_stack {
     }
   }
 
+  // The link an operation reads first; a thread parked inside an operation by fault injection
+  // (workloads/fault_injection.hpp) holds a protected reference to its target.
+  const typename S::template link<node>& entry_link() const noexcept { return head_; }
+
  private:
   typename S::domain& domain_;
   typename S::template link<node> head_;

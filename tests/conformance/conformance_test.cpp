@@ -20,8 +20,9 @@ template <class P>
 class conformance : public ::testing::Test {};
 TYPED_TEST_SUITE(conformance, all_pairings, smrlab_test::pairing_names);
 
+// Runs the trial, checks it, and returns it for checks of its own.
 template <class S, class DS>
-void expect_correct_trial(const smrlab::trial_config& cfg) {
+smrlab::trial_result expect_correct_trial(const smrlab::trial_config& cfg) {
   SCOPED_TRACE(::testing::Message() << S::name << " x " << DS::name << " threads=" << cfg.threads);
   const smrlab::trial_result r = smrlab::run_trial<S, DS>(cfg);
   EXPECT_EQ(smrlab::to_string(r.status), "ok") << r.message;
@@ -34,6 +35,7 @@ void expect_correct_trial(const smrlab::trial_config& cfg) {
     EXPECT_LE(static_cast<std::uint64_t>(r.unreclaimed_peak), *r.bound)
         << "observed unreclaimed peak exceeds the scheme's own bound";
   }
+  return r;
 }
 
 unsigned thread_limit(const smr::scheme_traits& t, unsigned wanted) {
@@ -110,6 +112,28 @@ TYPED_TEST(conformance, skewed_mixed_stress_validates_and_reclaims_everything) {
   }
   cfg.seed = 11;
   expect_correct_trial<S, DS>(cfg);
+}
+
+// A thread parked inside an operation for the whole trial (the stall experiment's fault): the
+// others must still run correctly, a bounded scheme must stay under its bound although one
+// thread never scans or advances, and once the parked thread leaves, everything is reclaimed.
+TYPED_TEST(conformance, a_thread_parked_inside_an_operation_leaves_the_others_correct) {
+  using S = typename TypeParam::scheme;
+  using DS = typename TypeParam::structure;
+  const unsigned threads = thread_limit(S::traits, 3);
+  if (threads < 2) return;  // a single-threaded scheme has no other thread to observe
+  smrlab::trial_config cfg;
+  cfg.threads = threads;
+  cfg.fault = {smrlab::fault_plan::kind::park, 1};
+  cfg.mode = smrlab::run_mode::ops;
+  cfg.ops_per_thread = 20000 / stress_scale_divisor;
+  cfg.warmup_s = 0;
+  cfg.prefill = 32;
+  cfg.workload.key_range = 64;
+  cfg.seed = 5;
+  const smrlab::trial_result r = expect_correct_trial<S, DS>(cfg);
+  EXPECT_EQ(r.ops_min_thread, cfg.ops_per_thread);
+  EXPECT_EQ(r.total_ops, (threads - 1) * cfg.ops_per_thread);
 }
 
 }  // namespace

@@ -65,3 +65,44 @@ TEST(run_trial, stops_at_the_memory_cap_and_says_so) {
 }
 
 }  // namespace
+
+namespace {
+
+// Fault injection, park: the parked worker is inside its operation before any other worker
+// runs one, so an epoch scheme reclaims nothing retired during the trial, while the other
+// workers still do exactly their operations. At teardown everything is reclaimed.
+TEST(run_trial, a_parked_worker_holds_back_every_epoch_reclamation) {
+  smrlab::trial_config cfg;
+  cfg.threads = 3;
+  cfg.fault = {smrlab::fault_plan::kind::park, 1};
+  cfg.mode = smrlab::run_mode::ops;
+  cfg.ops_per_thread = 20000;
+  cfg.warmup_s = 0;
+  const auto r = smrlab::run_trial<smr::ebr, smr::treiber_stack<smr::ebr>>(cfg);
+  EXPECT_EQ(smrlab::to_string(r.status), "ok") << r.message;
+  EXPECT_EQ(r.total_ops, 40000U) << "the parked worker does no operations";
+  EXPECT_EQ(r.ops_min_thread, 20000U) << "fairness is over the workers that ran";
+  EXPECT_GT(r.at_end.retired, 0U);
+  EXPECT_EQ(r.at_end.reclaimed, 0U) << "an epoch advanced past a thread inside an operation";
+  EXPECT_EQ(r.unreclaimed_end, static_cast<std::int64_t>(r.at_end.retired));
+  EXPECT_EQ(r.valid, "ok");
+  EXPECT_EQ(r.teardown, "ok");
+}
+
+TEST(run_trial, the_memory_series_records_the_phase_of_each_sample) {
+  smrlab::trial_config cfg;
+  cfg.threads = 1;
+  cfg.duration_s = 0.05;
+  cfg.warmup_s = 0.02;
+  const auto r = smrlab::run_trial<smr::ebr, smr::treiber_stack<smr::ebr>>(cfg);
+  bool measured = false;
+  int last = smrlab::trial_detail::starting;
+  for (const auto& s : r.timeseries) {
+    EXPECT_GE(s.phase, last) << "phases go forward";
+    last = s.phase;
+    measured |= smrlab::trial_detail::phase_name(s.phase) == "measure";
+  }
+  EXPECT_TRUE(measured);
+}
+
+}  // namespace
