@@ -11,8 +11,10 @@
 
 #include "harness/allocator.hpp"
 #include "harness/list_command.hpp"
+#include "harness/merge_command.hpp"
 #include "harness/preset.hpp"
 #include "harness/sweep.hpp"
+#include "harness/thread_counts.hpp"
 #include "harness/topology.hpp"
 #include "harness/topology_report.hpp"
 #include "harness/units.hpp"
@@ -25,7 +27,10 @@ extern "C" void on_signal(int /*sig*/) { g_interrupted.store(true); }
 
 std::string joined_args(int argc, char** argv) {
   std::string s;
-  for (int i = 0; i < argc; ++i) s += (i != 0 ? " " : "") + std::string(argv[i]);
+  for (int i = 0; i < argc; ++i) {
+    if (i != 0) s += ' ';
+    s += argv[i];
+  }
   return s;
 }
 
@@ -75,12 +80,21 @@ int main(int argc, char** argv) {
   topo->add_option("--membind", topo_membind, "memory policy: first-touch, local or interleave");
   topo->add_option("--format", topo_format, "text or json")->check(CLI::IsMember({"text", "json"}));
 
+  auto* merge = app.add_subcommand(
+      "merge", "combine run folders (e.g. the shards of one sweep) into one run folder");
+  smrlab::merge_options merge_opts;
+  merge->add_option("--out", merge_opts.out, "the merged run folder (must hold no results.csv)")
+      ->required();
+  merge->add_option("folders", merge_opts.inputs, "run folders to merge, in order")->required();
+  merge->add_flag("--partial", merge_opts.partial,
+                  "merge even if shards are missing or repeated (warn instead of failing)");
+
   auto* run = app.add_subcommand("run", "run a sweep and append one CSV row per trial");
   smrlab::sweep_options cli;
   std::string preset, duration, warmup, memory_cap, membind, topology_source;
-  std::vector<std::string> schemes, structures, mixes, dists, pins, allocators;
+  std::vector<std::string> schemes, structures, mixes, dists, pins, allocators, faults, threads;
   std::vector<std::uint64_t> key_ranges;
-  std::vector<unsigned> threads;
+  std::string shard;
   unsigned trials = 1;
   std::uint64_t ops_per_thread = 0, prefill = 1000, seed = 1;
   std::string out;
@@ -91,7 +105,9 @@ int main(int argc, char** argv) {
   auto* o_structures =
       run->add_option("--structures", structures, "comma list of structures (default: all)")
           ->delimiter(',');
-  auto* o_threads = run->add_option("--threads", threads, "comma list of thread counts, e.g. 1,2,4")
+  auto* o_threads = run->add_option("--threads", threads,
+                                    "comma list of thread counts, e.g. 1,2,4, or auto (the "
+                                    "default: 1, 2, 4, ... up to the PU count, and twice it)")
                         ->delimiter(',');
   auto* o_trials = run->add_option("--trials", trials, "repetitions of each configuration");
   auto* o_duration =
@@ -127,6 +143,14 @@ int main(int argc, char** argv) {
       "--topology", topology_source,
       "plan placements on another topology: synthetic:\"...\" or an hwloc XML file (threads "
       "are then not bound)");
+  auto* o_fault = run->add_option("--fault", faults,
+                                  "fault injection, comma list to sweep: none (default) or park:N "
+                                  "(N of the threads parked inside an operation for the whole "
+                                  "trial: the stall experiment)")
+                      ->delimiter(',');
+  auto* o_shard = run->add_option("--shard", shard,
+                                  "run only slice I of N of the sweep (I/N, e.g. 2/8), for "
+                                  "spreading a sweep over machines; combine with smrlab merge");
   auto* o_allocator = run->add_option("--allocator", allocators,
                                       "allocators to sweep, comma list: system, jemalloc, "
                                       "mimalloc, tcmalloc (default system)")
@@ -195,6 +219,8 @@ int main(int argc, char** argv) {
     return 0;
   }
 
+  if (merge->parsed()) return smrlab::run_merge(merge_opts);
+
   smrlab::sweep_options o;
   try {
     if (!preset.empty()) smrlab::load_preset(preset, o);
@@ -204,7 +230,14 @@ int main(int argc, char** argv) {
   }
   if (o_schemes->count() != 0) o.schemes = schemes;
   if (o_structures->count() != 0) o.structures = structures;
-  if (o_threads->count() != 0) o.threads = threads;
+  if (o_threads->count() != 0) {
+    auto parsed = smrlab::parse_thread_counts(threads);
+    if (const auto* err = std::get_if<std::string>(&parsed)) {
+      fmt::print(stderr, "smrlab run: bad --threads: {}\n", *err);
+      return 2;
+    }
+    o.threads = std::get<std::vector<unsigned>>(parsed);
+  }
   if (o_trials->count() != 0) o.trials = trials;
   if (o_duration->count() != 0) {
     const auto d = smrlab::parse_duration(duration);
@@ -255,6 +288,17 @@ int main(int argc, char** argv) {
   if (o_allocator->count() != 0 &&
       !parse_each(allocators, smrlab::parse_allocator_choice, "--allocator", o.allocators)) {
     return 2;
+  }
+  if (o_fault->count() != 0 && !parse_each(faults, smrlab::parse_fault, "--fault", o.faults)) {
+    return 2;
+  }
+  if (o_shard->count() != 0) {
+    auto parsed = smrlab::parse_shard(shard);
+    if (const auto* err = std::get_if<std::string>(&parsed)) {
+      fmt::print(stderr, "smrlab run: bad --shard: {}\n", *err);
+      return 2;
+    }
+    o.shard = std::get<smrlab::shard_spec>(parsed);
   }
   if (o_seed->count() != 0) o.seed = seed;
   if (o_cap->count() != 0) {

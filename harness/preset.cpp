@@ -74,7 +74,7 @@ void load_preset(const std::string& path, sweep_options& o) {
       "name",   "description", "schemes",        "structures", "threads",
       "trials", "duration",    "ops_per_thread", "warmup",     "prefill",
       "pin",    "seed",        "memory_cap",     "mix",        "key_range",
-      "dist",   "membind",     "topology",       "allocator"};
+      "dist",   "membind",     "topology",       "allocator",  "fault"};
   for (const auto& [k, v] : t) {
     if (std::find(known.begin(), known.end(), std::string(k.str())) == known.end()) {
       fail(path, fmt::format("unknown key '{}'; known keys: {}", k.str(), fmt::join(known, ", ")));
@@ -95,11 +95,16 @@ void load_preset(const std::string& path, sweep_options& o) {
   if (const auto* n = t.get("schemes")) o.schemes = string_list(path, *n, "schemes");
   if (const auto* n = t.get("structures")) o.structures = string_list(path, *n, "structures");
   if (const auto* n = t.get("threads")) {
+    // "auto" (or leaving the key out): from the topology, see harness/thread_counts.hpp.
     const auto* arr = n->as_array();
-    if (arr == nullptr || arr->empty())
-      fail(path, "'threads' must be a non-empty array of integers");
-    o.threads.clear();
-    for (const auto& e : *arr) o.threads.push_back(integer<unsigned>(path, e, "threads", 1));
+    if (n->value<std::string>() == "auto") {
+      o.threads.clear();
+    } else if (arr == nullptr || arr->empty()) {
+      fail(path, "'threads' must be a non-empty array of integers, or \"auto\"");
+    } else {
+      o.threads.clear();
+      for (const auto& e : *arr) o.threads.push_back(integer<unsigned>(path, e, "threads", 1));
+    }
   }
   if (const auto* n = t.get("trials")) o.trials = integer<unsigned>(path, *n, "trials", 1);
   if (const auto* n = t.get("duration")) {
@@ -149,6 +154,7 @@ void load_preset(const std::string& path, sweep_options& o) {
   if (const auto* n = t.get("seed")) o.seed = integer<std::uint64_t>(path, *n, "seed", 0);
   parsed_list("pin", "\"compact\" or \"pus:0,2\"", parse_placement, o.pins);
   parsed_list("allocator", "\"jemalloc\"", parse_allocator_choice, o.allocators);
+  parsed_list("fault", "\"park:1\"", parse_fault, o.faults);
   if (const auto* n = t.get("membind")) {
     const auto s = n->value<std::string>();
     if (!s) fail(path, "'membind' must be a string: first-touch, local or interleave");

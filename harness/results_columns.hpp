@@ -9,7 +9,7 @@
 namespace smrlab {
 
 // clang-format off
-inline constexpr std::array<std::string_view, 53> result_columns{
+inline constexpr std::array<std::string_view, 54> result_columns{
     "timestamp",        "trial_id",         "machine",          "cpu_model",
     "topology",         "numa_nodes",       "pus",              "allocator",
     "allocator_detail", "compiler",         "build_type",       "git_rev",
@@ -23,20 +23,21 @@ inline constexpr std::array<std::string_view, 53> result_columns{
     "unreclaimed_mean", "unreclaimed_end",  "bound",            "rss_peak_bytes",
     "allocator_bytes_peak", "pool_bytes_peak", "samples",       "teardown",
     "valid",            "status",           "message",          "topology_source",
-    "planned_pus",
+    "planned_pus",      "fault",
 };
 
 // The columns that identify a trial: a resumed run skips rows whose key is already present.
 // `trial_id` is a hash of them, and ties timeseries.csv rows to their trial.
-inline constexpr std::array<std::string_view, 17> trial_key_columns{
+inline constexpr std::array<std::string_view, 18> trial_key_columns{
     "scheme",   "structure",  "workload", "mix",     "key_range", "key_dist",
     "allocator", "threads",   "pin_policy", "membind", "trial",   "seed",
     "mode",     "target_duration_s", "ops_per_thread", "prefill", "topology_source",
+    "fault",
 };
 
-inline constexpr std::array<std::string_view, 11> timeseries_columns{
+inline constexpr std::array<std::string_view, 12> timeseries_columns{
     "trial_id", "scheme", "structure", "workload", "allocator", "threads", "trial",
-    "t_ms",     "unreclaimed", "rss_bytes", "allocator_bytes",
+    "t_ms",     "unreclaimed", "rss_bytes", "allocator_bytes", "phase",
 };
 // clang-format on
 

@@ -19,9 +19,11 @@
 #include <unordered_set>
 
 #include "harness/csv.hpp"
+#include "harness/list_command.hpp"
 #include "harness/machine_info.hpp"
 #include "harness/registry.hpp"
 #include "harness/results_columns.hpp"
+#include "harness/thread_counts.hpp"
 #include "harness/topology_report.hpp"
 #include "harness/units.hpp"
 
@@ -38,6 +40,7 @@ struct planned_trial {
   std::uint64_t prefill;
   unsigned threads;
   placement pin;
+  fault_plan fault;
   allocator_kind allocator;
   unsigned trial;
 };
@@ -46,9 +49,10 @@ struct planned_trial {
 constexpr const char* allocator_child_variable = "SMRLAB_ALLOCATOR_CHILD";
 bool is_allocator_child() { return std::getenv(allocator_child_variable) != nullptr; }
 
-// A stable 64-bit FNV-1a hash of a trial's key, printed as 16 hex digits: the trial_id column
-// that ties timeseries rows to their trial, whatever dimensions the key grows.
-std::string trial_id_of(const std::string& key) {
+// A stable 64-bit FNV-1a hash, printed as 16 hex digits: of a trial's key, the trial_id column
+// that ties timeseries rows to their trial, whatever dimensions the key grows; of every trial_id
+// in a plan, the plan's digest, which tells shards of one sweep from those of another.
+std::string fnv1a_hex(const std::string& key) {
   std::uint64_t h = 0xcbf29ce484222325ULL;
   for (const unsigned char c : key) {
     h ^= c;
@@ -130,6 +134,7 @@ csv_row describe_trial(const planned_trial& p, const sweep_options& o, const mac
       .set("key_dist", is_set ? p.workload.dist.describe() : "")
       .set("threads", std::to_string(p.threads))
       .set("pin_policy", p.pin.describe())
+      .set("fault", p.fault.describe())
       .set("membind", std::string(to_string(o.membind)))
       .set("oversubscribed", p.threads > m.topo.pus ? "yes" : "no")
       .set("trial", std::to_string(p.trial))
@@ -147,7 +152,7 @@ csv_row describe_trial(const planned_trial& p, const sweep_options& o, const mac
   row.set("planned_pus", planned);
   std::string key;
   for (auto k : trial_key_columns) key += row.get(std::string(k)) + '\x1f';
-  row.set("trial_id", trial_id_of(key));
+  row.set("trial_id", fnv1a_hex(key));
   return row;
 }
 
@@ -250,9 +255,16 @@ std::vector<std::string> describe_all(const std::vector<T>& v) {
   return out;
 }
 
+// The whole plan of a sweep, before a shard takes its slice: how many trials, and a digest of
+// their trial_ids in order.
+struct plan_identity {
+  std::size_t trials = 0;
+  std::string digest;
+};
+
 void write_meta(const fs::path& dir, const sweep_options& o, const machine_info& m,
                 const topology& t, const std::vector<std::string>& scheme_names,
-                const std::vector<std::string>& structure_names) {
+                const std::vector<std::string>& structure_names, const plan_identity& plan) {
   const fs::path path = dir / "meta.json";
   nlohmann::json meta;
   if (fs::exists(path)) {
@@ -280,27 +292,34 @@ void write_meta(const fs::path& dir, const sweep_options& o, const machine_info&
     meta["allocators"] = allocators;
     meta["allocator_of_this_process"] = active_allocator().detail;
     meta["topology"] = topology_json(t);
-    meta["sweep"] = {{"label", o.label},
-                     {"preset", o.preset},
-                     {"schemes", scheme_names},
-                     {"structures", structure_names},
-                     {"threads", o.threads},
-                     {"trials", o.trials},
-                     {"mode", o.mode == run_mode::duration ? "duration" : "ops"},
-                     {"duration_s", o.duration_s},
-                     {"ops_per_thread", o.ops_per_thread},
-                     {"warmup_s", o.warmup_s},
-                     {"prefill", o.prefill ? nlohmann::json(*o.prefill) : nlohmann::json("auto")},
-                     {"mixes", describe_all(o.mixes)},
-                     {"key_ranges", o.key_ranges},
-                     {"key_dists", describe_all(o.dists)},
-                     {"pin_policies", describe_all(o.pins)},
-                     {"membind", std::string(to_string(o.membind))},
-                     {"topology_source", o.topology_source},
-                     {"allocators", allocators},
-                     {"seed", o.seed},
-                     {"memory_cap_bytes", o.memory_cap_bytes}};
+    meta["sweep"] = {
+        {"label", o.label},
+        {"preset", o.preset},
+        {"schemes", scheme_names},
+        {"structures", structure_names},
+        {"threads", o.threads},
+        {"trials", o.trials},
+        {"mode", o.mode == run_mode::duration ? "duration" : "ops"},
+        {"duration_s", o.duration_s},
+        {"ops_per_thread", o.ops_per_thread},
+        {"warmup_s", o.warmup_s},
+        {"prefill", o.prefill ? nlohmann::json(*o.prefill) : nlohmann::json("auto")},
+        {"mixes", describe_all(o.mixes)},
+        {"key_ranges", o.key_ranges},
+        {"key_dists", describe_all(o.dists)},
+        {"pin_policies", describe_all(o.pins)},
+        {"faults", describe_all(o.faults)},
+        {"shard", o.shard ? nlohmann::json{{"index", o.shard->index}, {"count", o.shard->count}}
+                          : nlohmann::json()},
+        {"membind", std::string(to_string(o.membind))},
+        {"topology_source", o.topology_source},
+        {"allocators", allocators},
+        {"seed", o.seed},
+        {"memory_cap_bytes", o.memory_cap_bytes}};
+    meta["plan"] = {{"trials", plan.trials}, {"digest", plan.digest}};
     meta["command_line"] = o.command_line;
+    // What could have run, and why the rest cannot: the figures draw the matrix from here.
+    meta["compatibility"] = nlohmann::json::parse(list_json());
     meta["placement"] = nlohmann::json::object();
   } else if (!is_allocator_child()) {
     meta["resumed"].push_back(
@@ -365,7 +384,6 @@ std::string validate(const sweep_options& o) {
                          join(registered_structure_names()));
     }
   }
-  if (o.threads.empty()) return "the thread list is empty; give e.g. --threads 1,2,4";
   for (unsigned t : o.threads) {
     if (t == 0) return "thread counts must be at least 1";
     if (t > 4096) return fmt::format("thread count {} is more than 4096", t);
@@ -382,6 +400,7 @@ std::string validate(const sweep_options& o) {
     }
   }
   if (o.dists.empty()) return "the key-distribution list is empty; give e.g. --dist uniform";
+  if (o.faults.empty()) return "the fault list is empty; give e.g. --fault none";
   return {};
 }
 
@@ -417,6 +436,8 @@ std::vector<std::string> child_arguments(const sweep_options& o,
   add("--key-range", join(ranges, ","));
   add("--dist", join(describe_all(o.dists), ","));
   for (const auto& pin : o.pins) add("--pin", pin.describe());
+  add("--fault", join(describe_all(o.faults), ","));
+  if (o.shard) add("--shard", o.shard->describe());
   add("--membind", std::string(to_string(o.membind)));
   if (!o.topology_source.empty()) add("--topology", o.topology_source);
   add("--seed", std::to_string(o.seed));
@@ -466,19 +487,21 @@ std::optional<std::string> allocator_unavailable(allocator_kind a,
 
 }  // namespace
 
-int run_sweep(const sweep_options& o, const std::atomic<bool>& interrupt) {
-  if (auto err = validate(o); !err.empty()) {
+int run_sweep(const sweep_options& given, const std::atomic<bool>& interrupt) {
+  if (auto err = validate(given); !err.empty()) {
     fmt::print(stderr, "smrlab run: {}\n", err);
     return 2;
   }
   const bool child = is_allocator_child();
   std::unique_ptr<topology> machine;
   try {
-    machine = std::make_unique<topology>(o.topology_source);
+    machine = std::make_unique<topology>(given.topology_source);
   } catch (const std::exception& e) {
     fmt::print(stderr, "smrlab run: {}\n", e.what());
     return 2;
   }
+  sweep_options o = given;
+  if (o.threads.empty()) o.threads = default_thread_counts(machine->summary().pus);
   for (const auto& pin : o.pins) {
     if (auto why = machine->check(pin)) {
       fmt::print(stderr, "smrlab run: --pin {}\n", *why);
@@ -505,25 +528,34 @@ int run_sweep(const sweep_options& o, const std::atomic<bool>& interrupt) {
     for (unsigned trial = 1; trial <= o.trials; ++trial) {
       for (unsigned n : o.threads) {
         for (const auto& pin : o.pins) {
-          for (const auto& dn : structure_names) {
-            const structure_info* d = find_structure(dn);
-            for (const auto& w : workloads_for(*d, o)) {
-              if (auto why = workload_unsupported(d->kind, w)) {
-                say_once(fmt::format("{} with {}: {}", dn, w.mix.describe(), *why));
-                continue;
-              }
-              const std::uint64_t prefill = o.prefill.value_or(default_prefill(d->kind, w));
-              for (const auto& sn : scheme_names) {
-                const scheme_info* s = find_scheme(sn);
-                if (auto why = pairing_unavailable(*s, *d)) {
-                  say_once(fmt::format("{} x {}: {}", sn, dn, *why));
+          for (const auto& fault : o.faults) {
+            if (fault.active_threads(n) == 0) {
+              say_once(
+                  fmt::format("fault {} at {} threads: no thread would be left to run the "
+                              "workload",
+                              fault.describe(), n));
+              continue;
+            }
+            for (const auto& dn : structure_names) {
+              const structure_info* d = find_structure(dn);
+              for (const auto& w : workloads_for(*d, o)) {
+                if (auto why = workload_unsupported(d->kind, w)) {
+                  say_once(fmt::format("{} with {}: {}", dn, w.mix.describe(), *why));
                   continue;
                 }
-                if (auto why = smr::thread_limit_violation(s->name, s->traits, n)) {
-                  say_once(fmt::format("{} at {} threads: {}", sn, n, *why));
-                  continue;
+                const std::uint64_t prefill = o.prefill.value_or(default_prefill(d->kind, w));
+                for (const auto& sn : scheme_names) {
+                  const scheme_info* s = find_scheme(sn);
+                  if (auto why = pairing_unavailable(*s, *d)) {
+                    say_once(fmt::format("{} x {}: {}", sn, dn, *why));
+                    continue;
+                  }
+                  if (auto why = smr::thread_limit_violation(s->name, s->traits, n)) {
+                    say_once(fmt::format("{} at {} threads: {}", sn, n, *why));
+                    continue;
+                  }
+                  plan.push_back({s, d, w, prefill, n, pin, fault, a, trial});
                 }
-                plan.push_back({s, d, w, prefill, n, pin, a, trial});
               }
             }
           }
@@ -544,13 +576,46 @@ int run_sweep(const sweep_options& o, const std::atomic<bool>& interrupt) {
                machine->source());
   }
 
+  // Each planned trial's row of known cells, described once; the plan's identity; and, for a
+  // shard, its slice of the plan.
+  const machine_info m = describe_machine(*machine);
+  std::vector<csv_row> described;
+  described.reserve(plan.size());
+  std::string all_ids;
+  for (const auto& p : plan) {
+    described.push_back(describe_trial(p, o, m, *machine));
+    all_ids += described.back().get("trial_id");
+  }
+  const plan_identity whole_plan{plan.size(), fnv1a_hex(all_ids)};
+  if (o.shard) {
+    std::vector<planned_trial> slice;
+    std::vector<csv_row> slice_rows;
+    for (std::size_t i = 0; i < plan.size(); ++i) {
+      if (!o.shard->owns(i)) continue;
+      slice.push_back(plan[i]);
+      slice_rows.push_back(std::move(described[i]));
+    }
+    if (!child) {
+      fmt::print(stderr, "smrlab: shard {}: {} of the sweep's {} trials\n", o.shard->describe(),
+                 slice.size(), plan.size());
+    }
+    plan = std::move(slice);
+    described = std::move(slice_rows);
+    if (plan.empty()) {
+      fmt::print(stderr, "smrlab run: nothing to run: shard {} of a {}-trial sweep is empty\n",
+                 o.shard->describe(), whole_plan.trials);
+      return 2;
+    }
+  }
+
   const fs::path dir = o.out.empty() ? default_output_dir(o.label) : o.out;
   if (o.dry_run) {
     std::set<std::string> configs;
     for (const auto& p : plan) {
-      configs.insert(fmt::format("  {} x {} [{}] threads={} pin={} allocator={}", p.scheme->name,
-                                 p.structure->name, workload_name(p.structure->kind, p.workload),
-                                 p.threads, p.pin.describe(), to_string(p.allocator)));
+      configs.insert(fmt::format("  {} x {} [{}] threads={} pin={} fault={} allocator={}",
+                                 p.scheme->name, p.structure->name,
+                                 workload_name(p.structure->kind, p.workload), p.threads,
+                                 p.pin.describe(), p.fault.describe(), to_string(p.allocator)));
     }
     for (const auto& c : configs) fmt::print("{}\n", c);
     const double per_trial = o.warmup_s + (o.mode == run_mode::duration ? o.duration_s : 0.0);
@@ -589,9 +654,8 @@ int run_sweep(const sweep_options& o, const std::atomic<bool>& interrupt) {
     }
   }
 
-  const machine_info m = describe_machine(*machine);
   try {
-    write_meta(dir, o, m, *machine, scheme_names, structure_names);
+    write_meta(dir, o, m, *machine, scheme_names, structure_names, whole_plan);
   } catch (const std::exception& e) {
     fmt::print(stderr, "smrlab run: cannot write {}: {}\n", (dir / "meta.json").string(), e.what());
     return 2;
@@ -609,16 +673,14 @@ int run_sweep(const sweep_options& o, const std::atomic<bool>& interrupt) {
   series.flush();
 
   const auto idx = key_indices(result_columns);
-  // Each planned trial's row of known cells, described once, and whether it is already done.
-  std::vector<csv_row> described;
+  // Whether each planned trial is already done.
   std::vector<bool> was_done;
   std::size_t todo = 0;
   std::size_t already = 0;
-  for (const auto& p : plan) {
-    described.push_back(describe_trial(p, o, m, *machine));
-    was_done.push_back(done.count(key_of(described.back().cells(), idx)) != 0);
+  for (std::size_t i = 0; i < plan.size(); ++i) {
+    was_done.push_back(done.count(key_of(described[i].cells(), idx)) != 0);
     already += was_done.back() ? 1 : 0;
-    todo += ((p.allocator == me.kind || child) && !was_done.back()) ? 1 : 0;
+    todo += ((plan[i].allocator == me.kind || child) && !was_done.back()) ? 1 : 0;
   }
   if (already != 0 && !child) {
     fmt::print(stderr, "smrlab: resuming {}: {} of {} trials already done\n", dir.string(), already,
@@ -630,6 +692,7 @@ int run_sweep(const sweep_options& o, const std::atomic<bool>& interrupt) {
   std::size_t failures = 0;
   const bool show_pin = o.pins.size() > 1;
   const bool show_allocator = o.allocators.size() > 1;
+  const bool show_fault = o.faults.size() > 1 || o.faults.front().what != fault_plan::kind::none;
   // The trials of the allocator serving this process run here. A child runs its allocator's
   // trials even if the preload did not take, so that each row says what happened instead.
   for (std::size_t i = 0; i < plan.size(); ++i) {
@@ -647,6 +710,7 @@ int run_sweep(const sweep_options& o, const std::atomic<bool>& interrupt) {
     cfg.warmup_s = o.warmup_s;
     cfg.prefill = p.prefill;
     cfg.workload = p.workload;
+    cfg.fault = p.fault;
     cfg.placement_plan = machine->plan(p.threads, p.pin);
     cfg.membind = o.membind;
     cfg.machine = machine.get();
@@ -680,7 +744,8 @@ int run_sweep(const sweep_options& o, const std::atomic<bool>& interrupt) {
                               row.get("workload"), row.get("allocator"), row.get("threads"),
                               row.get("trial"), fmt::format("{:.3f}", smp.t_ms),
                               std::to_string(smp.unreclaimed), std::to_string(smp.rss_bytes),
-                              smp.allocator_bytes ? std::to_string(*smp.allocator_bytes) : ""});
+                              smp.allocator_bytes ? std::to_string(*smp.allocator_bytes) : "",
+                              std::string(trial_detail::phase_name(smp.phase))});
     }
     series.flush();
     write_csv_line(results, row.cells());
@@ -701,11 +766,12 @@ int run_sweep(const sweep_options& o, const std::atomic<bool>& interrupt) {
       const double eta =
           spent / static_cast<double>(finished) * static_cast<double>(todo - finished);
       fmt::print(stderr,
-                 "[{:>{}}/{}] {} x {} [{}] threads={}{}{} trial={}: {:.3f} Mops/s, unreclaimed "
+                 "[{:>{}}/{}] {} x {} [{}] threads={}{}{}{} trial={}: {:.3f} Mops/s, unreclaimed "
                  "peak {}{}  elapsed {} ETA {}\n",
                  finished, std::to_string(todo).size(), todo, p.scheme->name, p.structure->name,
                  workload_name(p.structure->kind, p.workload), p.threads,
                  show_pin ? " pin=" + p.pin.describe() : "",
+                 show_fault ? " fault=" + p.fault.describe() : "",
                  show_allocator ? fmt::format(" allocator={}", to_string(p.allocator)) : "",
                  p.trial, r.throughput() / 1e6, r.unreclaimed_peak,
                  bad ? fmt::format("  FAILED: status={} valid={} teardown={} {}",

@@ -11,8 +11,10 @@
 #include <vector>
 
 #include "harness/allocator.hpp"
+#include "harness/shard.hpp"
 #include "harness/topology.hpp"
 #include "harness/trial.hpp"
+#include "workloads/fault_injection.hpp"
 #include "workloads/key_distribution.hpp"
 #include "workloads/op_mix.hpp"
 
@@ -21,7 +23,9 @@ namespace smrlab {
 struct sweep_options {
   std::vector<std::string> schemes;     // empty: every registered scheme
   std::vector<std::string> structures;  // empty: every registered structure
-  std::vector<unsigned> threads{1, 2};
+  // Empty: from the topology the placements are planned on (default_thread_counts: 1 up to twice
+  // the PU count, so that oversubscription is part of every default sweep).
+  std::vector<unsigned> threads;
   unsigned trials = 1;
   run_mode mode = run_mode::duration;
   double duration_s = 1.0;
@@ -35,6 +39,9 @@ struct sweep_options {
   std::vector<op_mix> mixes{op_mix{}};
   std::vector<std::uint64_t> key_ranges{1000};
   std::vector<key_distribution> dists{key_distribution{}};
+  // Faults to sweep (workloads/fault_injection.hpp); a fault that leaves no thread to run the
+  // workload at some thread count is skipped there, with the reason.
+  std::vector<fault_plan> faults{fault_plan{}};
   // Thread placements to sweep (--pin, repeatable), the memory policy, and the topology they
   // are planned on ("" = this machine; a synthetic or XML topology plans without binding).
   std::vector<placement> pins{placement{}};
@@ -48,6 +55,7 @@ struct sweep_options {
   std::string label = "adhoc";  // names the default output folder
   std::filesystem::path out;    // empty: results/<date>-<host>-<label>
   bool resume = false;
+  std::optional<shard_spec> shard;  // run only this slice of the plan (harness/shard.hpp)
   bool quiet = false;
   bool dry_run = false;      // print the plan and exit
   std::string preset;        // the preset file, if any (recorded in meta.json)

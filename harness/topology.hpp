@@ -153,10 +153,6 @@ class topology {
   std::optional<unsigned> core_of_pu(unsigned pu) const;       // nullopt: no such PU or no cores
   std::optional<unsigned> package_of_pu(unsigned pu) const;    // nullopt: no such PU or packages
 
-  // Compatibility with callers not yet moved to plan() and parse_placement(); to be removed.
-  // The PU thread `thread` gets under `policy` (a list policy has no PUs: nullopt).
-
-
  private:
   struct impl;
   std::unique_ptr<impl> impl_;

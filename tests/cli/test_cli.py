@@ -27,7 +27,7 @@ RESULTS_README = ROOT / "results" / "README.md"
 TIMEOUT = 120
 
 TIMESERIES_COLUMNS = ["trial_id", "scheme", "structure", "workload", "allocator", "threads",
-                      "trial", "t_ms", "unreclaimed", "rss_bytes", "allocator_bytes"]
+                      "trial", "t_ms", "unreclaimed", "rss_bytes", "allocator_bytes", "phase"]
 BUILTIN_SCHEMES = ["none", "immediate_free", "ebr", "hazard_pointers"]
 
 # The small real sweep shared by several tests: 2 schemes x 2 thread counts x 2 trials.
@@ -188,7 +188,7 @@ def test_empty_thread_list_is_refused(tmp_path):
 def test_zero_threads_is_refused(tmp_path):
     p = smrlab(tmp_path, "run", "--threads", "0")
     assert p.returncode == 2, describe(p)
-    assert "at least 1" in p.stderr, describe(p)
+    assert "not a positive thread count" in p.stderr, describe(p)
 
 
 def test_non_numeric_threads_is_a_parse_error(tmp_path):
