@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Print the summary of a smrlab run as a text table: per structure, workload, scheme and
-thread count, the median throughput over trials (with min and max), its ratio to a baseline
-scheme measured in the same run, and the unreclaimed peak (median) beside the scheme's bound.
+thread count (and pin policy, allocator, fault, ... where the run has more than one value of
+them: such trials are never pooled), the median throughput over trials (with min and max),
+its ratio to a baseline scheme measured in the same run, and the unreclaimed peak (median)
+beside the scheme's bound.
 
 Usage: summary_table.py RUN_DIR [--baseline none]
 """
@@ -16,38 +18,49 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 try:
     import pandas as pd
 
-    from plot_results import InputError, bounds, load_results, ok_rows, summarise
+    from smrlab_plots.data import (
+        GROUP_KEYS, InputError, bounds, load_results, ok_rows, summarise, varying_columns,
+    )
 except ImportError as exc:  # pragma: no cover - depends on the interpreter
     print(f"summary_table.py: {exc}; install python3-pandas python3-matplotlib", file=sys.stderr)
     sys.exit(1)
 
-KEYS = ["structure", "workload", "scheme", "threads"]
-
 
 def summary(df: pd.DataFrame, baseline: str) -> pd.DataFrame:
-    """One row per structure, workload, scheme, threads: median/min/max throughput, trials,
-    ratio to the baseline's median at the same structure, workload and threads (NaN where
-    the baseline has no row), median unreclaimed peak and the bound (NaN where none)."""
+    """One row per structure, workload, scheme, threads and variant value (pin policy,
+    allocator, fault, ... where the run has more than one): median/min/max throughput,
+    trials, ratio to the baseline's median at the same structure, workload, threads and
+    variant values (NaN where the baseline has no row), median unreclaimed peak and the
+    bound (NaN where none). The variant columns are the frame's columns between threads
+    and median."""
     ok = ok_rows(df)
-    thr = summarise(ok)
-    peak = summarise(ok, "unreclaimed_peak")[["scheme", "structure", "workload", "threads", "median"]]
+    variants = varying_columns(ok)
+    keys = GROUP_KEYS + variants
+    thr = summarise(ok, variants=variants)
+    peak = summarise(ok, "unreclaimed_peak", variants)[keys + ["median"]]
     peak = peak.rename(columns={"median": "unreclaimed_peak_median"})
-    out = thr.merge(peak, on=["scheme", "structure", "workload", "threads"], how="left")
-    out = out.merge(bounds(ok), on=["scheme", "structure", "workload", "threads"], how="left")
-    base = thr[thr["scheme"] == baseline][["structure", "workload", "threads", "median"]]
+    out = thr.merge(peak, on=keys, how="left")
+    out = out.merge(bounds(ok, variants), on=keys, how="left")
+    same = [k for k in keys if k != "scheme"]
+    base = thr[thr["scheme"] == baseline][same + ["median"]]
     base = base.rename(columns={"median": "baseline_median"})
-    out = out.merge(base, on=["structure", "workload", "threads"], how="left")
+    out = out.merge(base, on=same, how="left")
     out["ratio"] = out["median"] / out["baseline_median"]
-    return out.drop(columns=["baseline_median"]).sort_values(KEYS).reset_index(drop=True)
+    order = ["structure", "workload", *variants, "scheme", "threads"]
+    return out.drop(columns=["baseline_median"]).sort_values(order).reset_index(drop=True)
+
+
+def _variant_columns(table: pd.DataFrame) -> list[str]:
+    columns = list(table.columns)
+    return columns[columns.index("threads") + 1:columns.index("median")]
 
 
 def format_table(table: pd.DataFrame, baseline: str) -> str:
     # Text columns are as wide as their longest value (set workloads have long names).
-    w_structure = max([len("structure")] + [len(str(v)) for v in table["structure"]])
-    w_workload = max([len("workload")] + [len(str(v)) for v in table["workload"]])
-    w_scheme = max([len("scheme")] + [len(str(v)) for v in table["scheme"]])
+    text = ["structure", "workload", *_variant_columns(table), "scheme"]
+    width = {c: max([len(c)] + [len(str(v)) for v in table[c]]) for c in text}
     lines = [
-        f"{'structure':<{w_structure}} {'workload':<{w_workload}} {'scheme':<{w_scheme}} "
+        " ".join(f"{c:<{width[c]}}" for c in text) + " "
         f"{'thr':>3} {'median Mops/s':>13} "
         f"{'min':>8} {'max':>8} {'n':>2} {'/' + baseline:>8} {'unrecl.peak':>12} {'bound':>10}"
     ]
@@ -55,8 +68,9 @@ def format_table(table: pd.DataFrame, baseline: str) -> str:
         ratio = "" if pd.isna(r.ratio) else f"{r.ratio:.2f}"
         bound = "" if pd.isna(r.bound) else f"{int(r.bound)}"
         peak = "" if pd.isna(r.unreclaimed_peak_median) else f"{int(r.unreclaimed_peak_median)}"
+        values = r._asdict()
         lines.append(
-            f"{r.structure:<{w_structure}} {r.workload:<{w_workload}} {r.scheme:<{w_scheme}} "
+            " ".join(f"{str(values[c]):<{width[c]}}" for c in text) + " "
             f"{r.threads:>3} "
             f"{r.median / 1e6:>13.3f} {r.min / 1e6:>8.3f} {r.max / 1e6:>8.3f} {r.trials:>2} "
             f"{ratio:>8} {peak:>12} {bound:>10}"

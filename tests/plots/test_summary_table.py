@@ -51,3 +51,19 @@ def test_missing_results_is_a_clear_error(tmp_path):
                        text=True, check=False)
     assert p.returncode == 2
     assert "no such file" in p.stderr
+
+
+def test_variants_are_not_pooled_and_ratios_stay_within_a_variant():
+    out = []
+    for pin, scale in (("compact", 1.0), ("scatter", 10.0)):
+        for scheme, value in (("none", 10e6), ("hazard_pointers", 5e6)):
+            out.append(dict(scheme=scheme, structure="s", workload="w", threads=2, trial=1,
+                            pin_policy=pin, throughput_ops_s=value * scale,
+                            unreclaimed_peak=1, bound="", status="ok"))
+    t = summary_table.summary(pd.DataFrame(out), "none")
+    hp = t[t.scheme == "hazard_pointers"].set_index("pin_policy")
+    assert hp.loc["compact", "median"] == 5e6 and hp.loc["scatter", "median"] == 50e6
+    assert list(hp["ratio"]) == [0.5, 0.5]
+    text = summary_table.format_table(t, "none")
+    assert text.splitlines()[0].split()[:4] == ["structure", "workload", "pin_policy", "scheme"]
+    assert "scatter" in text

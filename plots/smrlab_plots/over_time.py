@@ -1,0 +1,160 @@
+"""Figure: unreclaimed objects against time ("does garbage keep growing, or stay under the
+scheme's bound?"): the figure of the stall experiment, where one thread parked inside an
+operation makes an epoch scheme's garbage grow while hazard-pointer schemes stay flat.
+
+One panel per structure x workload (x variant values), at the largest thread count of
+the panel. One line per scheme, from timeseries.csv: the samples of ONE representative
+trial, the one whose unreclaimed_peak is the median of the scheme's trials at that
+thread count (for an even count, the lower of the middle two). Only trials whose
+results.csv row has status ok are candidates; samples are tied to rows by trial_id.
+Each scheme's bound (that trial's `bound`) is a dotted horizontal line in its colour;
+the measured phase (samples with phase == measure; without a phase column, from
+warmup_s to warmup_s + elapsed_s of results.csv) is shaded.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from . import data, style
+
+MEASURED_COLOUR = "0.9"
+
+
+def select_trials(ok: pd.DataFrame, samples: pd.DataFrame, variants=None):
+    """The representative trial of each scheme in each panel.
+
+    `ok` are results rows with status ok (data.ok_rows, one allocator) with a trial_id
+    column; `samples` is data.load_timeseries. `variants` as data.panels (default: the
+    variant columns that vary in ok).
+
+    Returns (chosen, notes): chosen has one row per panel and scheme with the columns of
+    `ok` (trial_id, trial, threads, unreclaimed_peak, bound, ...) plus `panel` (a
+    data.Panel) and `candidates` (how many trials it was chosen among); notes are
+    sentences about schemes left out of a panel.
+    """
+    if variants is None:
+        variants = data.varying_columns(ok)
+    have_samples = set(samples["trial_id"].unique())
+    candidates = ok[(ok["trial_id"] != "") & ok["trial_id"].isin(have_samples)]
+    chosen_rows, notes = [], []
+    for panel in data.panels(candidates, variants):
+        part = panel.select(candidates)
+        threads = int(part["threads"].max())
+        at = part[part["threads"] == threads]
+        for scheme, trials in at.groupby("scheme", sort=True):
+            row = median_peak_trial(trials).copy()
+            row["panel"] = panel
+            row["candidates"] = len(trials)
+            chosen_rows.append(row)
+        left_out = sorted(set(part["scheme"]) - set(at["scheme"]))
+        if left_out:
+            notes.append(
+                f"{panel.title().replace(chr(10), ', ')}: no trial with samples at "
+                f"{threads} threads for {', '.join(left_out)}, so not drawn."
+            )
+    chosen = pd.DataFrame(chosen_rows).reset_index(drop=True)
+    return chosen, notes
+
+
+def median_peak_trial(trials: pd.DataFrame) -> pd.Series:
+    """The trial whose unreclaimed_peak is the median of `trials` (the lower middle one
+    for an even count; ties broken by trial index). Trials without a peak come last."""
+    order = trials.assign(
+        _missing=pd.to_numeric(trials["unreclaimed_peak"], errors="coerce").isna(),
+        _peak=pd.to_numeric(trials["unreclaimed_peak"], errors="coerce"),
+        _trial=pd.to_numeric(trials["trial"], errors="coerce") if "trial" in trials else 0,
+    ).sort_values(["_missing", "_peak", "_trial"])
+    with_peak = int((~order["_missing"]).sum())
+    index = (with_peak - 1) // 2 if with_peak else 0
+    return order.drop(columns=["_missing", "_peak", "_trial"]).iloc[index]
+
+
+def trial_samples(samples: pd.DataFrame, trial_id: str) -> pd.DataFrame:
+    """The samples of one trial, in time order."""
+    return samples[samples["trial_id"] == trial_id].sort_values("t_s")
+
+
+def measured_window(trial_rows: pd.DataFrame, result: pd.Series):
+    """(start_s, end_s) of the trial's measured phase, or None when it cannot be told.
+
+    From the samples' phase column where it has values (first to last sample with phase
+    == measure); otherwise from results.csv: warmup_s to warmup_s + elapsed_s (or to the
+    last sample when elapsed_s is missing).
+    """
+    if "phase" in trial_rows.columns and (trial_rows["phase"] != "").any():
+        measured = trial_rows[trial_rows["phase"] == data.MEASURE_PHASE]["t_s"]
+        if measured.empty:
+            return None
+        return float(measured.min()), float(measured.max())
+    warmup = _number(result.get("warmup_s"))
+    if warmup is None:
+        return None
+    elapsed = _number(result.get("elapsed_s"))
+    if elapsed is not None:
+        return warmup, warmup + elapsed
+    if trial_rows.empty:
+        return None
+    return warmup, float(trial_rows["t_s"].max())
+
+
+def _number(value):
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(number) else number
+
+
+def draw_over_time(chosen: pd.DataFrame, samples: pd.DataFrame, colours: dict,
+                   subtitle: str = ""):
+    """Draw the chosen trials' samples (select_trials); returns the Figure.
+
+    Lines are labelled with the scheme name (x: seconds since the start of warm-up, y:
+    unreclaimed objects), bounds "<scheme> bound" (dotted, horizontal), the shaded
+    measured phase "measured phase" (the union of the chosen trials' windows).
+    """
+    keys = list(dict.fromkeys(chosen["panel"])) if not chosen.empty else []
+    fig, axes = style.panel_grid(len(keys), width=5.2)
+    any_bound = any_window = False
+    for ax, panel in zip(axes, keys):
+        part = chosen[chosen["panel"] == panel]
+        values, windows = [], []
+        for _, result in part.sort_values("scheme").iterrows():
+            scheme = result["scheme"]
+            look = style.scheme_style(colours, scheme)
+            rows = trial_samples(samples, result["trial_id"])
+            ax.plot(rows["t_s"], rows["unreclaimed"], label=scheme, color=look["color"],
+                    linewidth=1.3)
+            values += list(rows["unreclaimed"])
+            bound = _number(result.get("bound"))
+            if bound is not None:
+                ax.axhline(bound, color=look["color"], linestyle=style.BOUND_LINESTYLE,
+                           linewidth=1.5, label=f"{scheme} bound")
+                values.append(bound)
+                any_bound = True
+            window = measured_window(rows, result)
+            if window is not None:
+                windows.append(window)
+        if windows:
+            ax.axvspan(min(w[0] for w in windows), max(w[1] for w in windows),
+                       color=MEASURED_COLOUR, zorder=0, linewidth=0, label="measured phase")
+            any_window = True
+        style.object_count_axis(ax, values, always_symlog=True)
+        ax.set_xlabel("time since warm-up began (s)")
+        ax.set_ylabel("unreclaimed objects")
+        threads = int(part["threads"].iloc[0])
+        ax.set_title(f"{panel.title()}\n{threads} thread{'s' if threads != 1 else ''}",
+                     fontsize="medium")
+    handles = style.scheme_handles(colours, chosen["scheme"] if not chosen.empty else [],
+                                  markers=False)
+    if any_bound:
+        handles.append(style.bound_handle())
+    if any_window:
+        handles.append(style.Patch(color=MEASURED_COLOUR, label="measured phase"))
+    style.figure_legend(fig, handles)
+    fig.suptitle("Unreclaimed objects over time (per scheme, the trial with the median peak "
+                 "at the largest thread count)" + (f" — {subtitle}" if subtitle else ""))
+    return fig

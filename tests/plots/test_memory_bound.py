@@ -1,0 +1,76 @@
+"""Tests of plots/smrlab_plots/memory_bound.py: the unreclaimed peaks, bands and bounds
+drawn, and the y scale."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from smrlab_plots import data, memory_bound, style
+from synthetic_run import known_rows, row
+
+
+def lines_by_label(fig):
+    out = {}
+    for ax in fig.axes:
+        for line in ax.get_lines():
+            out.setdefault(line.get_label(), []).append(line)
+    return out
+
+
+def draw(rows, variants=None):
+    ok = data.ok_rows(pd.DataFrame(rows))
+    colours = style.scheme_colours(ok["scheme"])
+    return memory_bound.draw_memory_bound(
+        data.summarise(ok, "unreclaimed_peak", variants), data.bounds(ok, variants), colours)
+
+
+def test_bound_is_dotted_in_the_scheme_colour():
+    lines = lines_by_label(draw(known_rows()))
+    (hp,) = lines["hp"]
+    (bound,) = lines["hp bound"]
+    assert list(hp.get_ydata()) == [4, 20]
+    assert list(bound.get_xdata()) == [1, 4]
+    assert list(bound.get_ydata()) == [8, 32]
+    assert bound.get_linestyle() == ":"
+    assert bound.get_color() == hp.get_color()
+    assert "ebr bound" not in lines  # ebr has no bound: nothing drawn
+
+
+def test_band_spans_min_to_max():
+    fig = draw(known_rows())
+    (band,) = [c for c in fig.axes[0].collections if c.get_label() == "ebr min–max"]
+    ys = band.get_paths()[0].vertices[:, 1]
+    assert (ys.min(), ys.max()) == (100, 3000)
+
+
+def test_symlog_when_ebr_is_in_millions_and_hp_in_tens():
+    rows = [row("ebr", 4, t, 1.0, 3_000_000 * t) for t in (1, 2, 3)]
+    rows += [row("hazard_pointers", 4, t, 1.0, 10 + t, bound=32) for t in (1, 2, 3)]
+    ax = draw(rows).axes[0]
+    assert ax.get_yscale() == "symlog"
+    assert ax.get_ylim()[0] == 0
+    assert ax.get_ylim()[1] >= 9_000_000  # the largest trial is in view
+
+
+def test_linear_when_values_are_close():
+    rows = [row("hp", 1, t, 1.0, 10 + t, bound=32) for t in (1, 2, 3)]
+    ax = draw(rows).axes[0]
+    assert ax.get_yscale() == "linear"
+
+
+def test_bounds_follow_the_panel_variants():
+    rows = [row("hp", 2, 1, 1.0, 5, bound=16, fault="none"),
+            row("hp", 2, 1, 1.0, 7, bound=16, fault="park:1")]
+    fig = draw(rows)
+    axes = [ax for ax in fig.axes if ax.get_lines()]
+    assert [ax.get_title().splitlines()[-1] for ax in axes] == ["fault=none", "fault=park:1"]
+    for ax, peak in zip(axes, (5, 7)):
+        labels = {line.get_label(): list(line.get_ydata()) for line in ax.get_lines()}
+        assert labels == {"hp": [peak], "hp bound": [16]}
+
+
+def test_medians_per_thread_count():
+    lines = lines_by_label(draw(known_rows()))
+    (ebr,) = lines["ebr"]
+    assert list(ebr.get_ydata()) == pytest.approx([200, 2000])
