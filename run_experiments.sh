@@ -5,12 +5,15 @@ set -euo pipefail
 
 usage() {
   cat <<'USAGE'
-Usage: ./run_experiments.sh [--preset NAME|FILE] [--out DIR] [--resume] [--no-plots]
-                            [--jobs N] [-- SMRLAB_RUN_ARGS...]
+Usage: ./run_experiments.sh [--preset NAME|FILE] [--out DIR] [--resume] [--shard I/N]
+                            [--no-plots] [--jobs N] [-- SMRLAB_RUN_ARGS...]
+       ./run_experiments.sh --merge --out DIR RUN_DIR... [--partial] [--no-plots]
 
 Builds the release preset and runs one sweep:
   build/release/smrlab run --preset FILE --out DIR [--resume] [SMRLAB_RUN_ARGS...]
-then draws the figures with plots/plot_results.py DIR.
+then draws the figures with plots/plot_results.py DIR (figures/index.html).
+With --merge it instead combines run folders (the shards of one sweep) into DIR with
+`smrlab merge` and draws the figures of the whole.
 
 Options:
   --preset NAME|FILE  experiment preset (default: quick). A NAME is
@@ -19,6 +22,16 @@ Options:
   --out DIR           run folder (default: results/<YYYY-MM-DD>-<host>-<preset>)
   --resume            continue the run already in DIR: trials in its results.csv
                       are skipped (give the same --out when resuming another day)
+  --shard I/N         run only slice I of N of the sweep (deterministic: every shard
+                      plans the whole sweep and takes every N-th trial), for spreading
+                      it over machines or a cluster job array; default --out gets a
+                      -shard-I-of-N suffix, and no figures are drawn for a slice.
+                      Combine the slices with --merge (results/README.md shows a Slurm
+                      job array: examples/slurm/)
+  --merge             combine the RUN_DIRs given after the options into --out (which must
+                      not hold a results.csv yet), checking that the shards of one sweep
+                      are all there, then draw the figures
+  --partial           with --merge: merge even if shards are missing
   --no-plots          skip the figures
   --jobs N            build parallelism (default: nproc)
   -- ARGS...          passed verbatim to `smrlab run` (e.g. -- --memory-cap 4GiB)
@@ -41,13 +54,26 @@ need_value() {
   fi
 }
 
+# Paths given on the command line are relative to where the script was started from.
+CALLER_PWD="$PWD"
 cd "$(dirname "${BASH_SOURCE[0]}")"
 ROOT="$PWD"
+# absolute PATH: PATH as given if absolute, else relative to the caller's directory.
+absolute() {
+  case "$1" in
+    /*) echo "$1" ;;
+    *) echo "$CALLER_PWD/$1" ;;
+  esac
+}
 
 preset="quick"
 out=""
 resume=0
 plots=1
+shard=""
+merge=0
+partial=0
+merge_inputs=()
 jobs="$(nproc 2>/dev/null || echo 2)"
 extra_args=()
 
@@ -66,6 +92,14 @@ while [ "$#" -gt 0 ]; do
       ;;
     --out=*) out="${1#*=}" ;;
     --resume) resume=1 ;;
+    --shard)
+      need_value "$@"
+      shard="$2"
+      shift
+      ;;
+    --shard=*) shard="${1#*=}" ;;
+    --merge) merge=1 ;;
+    --partial) partial=1 ;;
     --no-plots) plots=0 ;;
     --jobs | -j)
       need_value "$@"
@@ -82,7 +116,11 @@ while [ "$#" -gt 0 ]; do
       extra_args=("$@")
       break
       ;;
-    *) die_usage "unknown option '$1' (see --help)" ;;
+    -*) die_usage "unknown option '$1' (see --help)" ;;
+    *)
+      [ "$merge" -eq 1 ] || die_usage "unexpected argument '$1' (run folders are given only with --merge; see --help)"
+      merge_inputs+=("$1")
+      ;;
   esac
   shift
 done
@@ -90,6 +128,20 @@ done
 case "$jobs" in
   '' | *[!0-9]* | 0) die_usage "--jobs needs a positive integer, got '$jobs'" ;;
 esac
+if [ -n "$shard" ]; then
+  # smrlab checks it too; checked here so that a typo fails before the build.
+  if ! [[ "$shard" =~ ^([0-9]+)/([0-9]+)$ ]] || [ "${BASH_REMATCH[1]}" -lt 1 ] ||
+    [ "${BASH_REMATCH[1]}" -gt "${BASH_REMATCH[2]}" ]; then
+    die_usage "--shard needs I/N with 1 <= I <= N, e.g. 2/8; got '$shard'"
+  fi
+fi
+if [ "$merge" -eq 1 ]; then
+  [ -n "$out" ] || die_usage "--merge needs --out DIR (the merged run folder)"
+  [ "${#merge_inputs[@]}" -gt 0 ] || die_usage "--merge needs the run folders to combine"
+  [ -z "$shard" ] && [ "$resume" -eq 0 ] || die_usage "--merge takes no --shard or --resume"
+elif [ "$partial" -eq 1 ]; then
+  die_usage "--partial goes with --merge"
+fi
 
 # ------------------------------------------------------------------ resolve the preset
 available_presets() {
@@ -102,40 +154,59 @@ available_presets() {
   echo "${list:-none}"
 }
 
-case "$preset" in
-  */* | *.toml) preset_file="$preset" ;;
-  *) preset_file="$ROOT/workloads/presets/${preset}.toml" ;;
-esac
-if [ ! -f "$preset_file" ]; then
+if [ "$merge" -eq 0 ]; then
   case "$preset" in
-    */* | *.toml) die_usage "preset file '$preset' not found" ;;
-    *) die_usage "unknown preset '$preset' (available: $(available_presets))" ;;
+    */* | *.toml) preset_file="$(absolute "$preset")" ;;
+    *) preset_file="$ROOT/workloads/presets/${preset}.toml" ;;
   esac
+  if [ ! -f "$preset_file" ]; then
+    case "$preset" in
+      */* | *.toml) die_usage "preset file '$preset' not found" ;;
+      *) die_usage "unknown preset '$preset' (available: $(available_presets))" ;;
+    esac
+  fi
+  # Absolute path, so that smrlab and the messages below do not depend on the cwd.
+  preset_file="$(cd "$(dirname "$preset_file")" && pwd)/$(basename "$preset_file")"
+  preset_name="$(basename "$preset_file" .toml)"
 fi
-# Absolute path, so that smrlab and the messages below do not depend on the cwd.
-preset_file="$(cd "$(dirname "$preset_file")" && pwd)/$(basename "$preset_file")"
-preset_name="$(basename "$preset_file" .toml)"
 
 # ------------------------------------------------------------------ the run folder
 if [ -z "$out" ]; then
   host="$(hostname -s 2>/dev/null || uname -n)"
   host="${host%%.*}"
   out="results/$(date +%Y-%m-%d)-${host}-${preset_name}"
+  if [ -n "$shard" ]; then
+    out="${out}-shard-${shard%/*}-of-${shard#*/}"
+  fi
+  out_abs="$ROOT/$out"
+else
+  out_abs="$(absolute "$out")"
 fi
-case "$out" in
-  /*) out_abs="$out" ;;
-  *) out_abs="$ROOT/$out" ;;
-esac
 
 # smrlab refuses too, but say it before spending minutes on a build.
 if [ "$resume" -eq 0 ] && [ -e "$out_abs/results.csv" ]; then
-  echo "run_experiments.sh: error: $out/results.csv already exists;" \
-    "continue it with --resume, or choose another --out" >&2
+  if [ "$merge" -eq 1 ]; then
+    echo "run_experiments.sh: error: $out/results.csv already exists; choose another --out" >&2
+  else
+    echo "run_experiments.sh: error: $out/results.csv already exists;" \
+      "continue it with --resume, or choose another --out" >&2
+  fi
   exit 2
 fi
 if [ "$resume" -eq 1 ] && [ ! -e "$out_abs/results.csv" ]; then
   echo "run_experiments.sh: note: --resume given but $out/results.csv does not exist yet;" \
     "starting a new run there" >&2
+fi
+merge_abs=()
+for d in "${merge_inputs[@]+"${merge_inputs[@]}"}"; do
+  [ -f "$(absolute "$d")/results.csv" ] || die_usage "'$d' is not a run folder (no results.csv)"
+  merge_abs+=("$(absolute "$d")")
+done
+
+# A shard is a slice of a sweep: its figures would be a misleading part of the picture.
+if [ -n "$shard" ] && [ "$plots" -eq 1 ]; then
+  echo "run_experiments.sh: note: no figures for a shard; merge the shards with --merge" >&2
+  plots=0
 fi
 
 # Find the plotting interpreter now rather than after an hour-long sweep.
@@ -168,32 +239,50 @@ if [ ! -x "$smrlab" ]; then
   exit 1
 fi
 
-run_cmd=("$smrlab" run --preset "$preset_file" --out "$out_abs")
-if [ "$resume" -eq 1 ]; then
-  run_cmd+=(--resume)
-fi
-run_cmd+=("${extra_args[@]+"${extra_args[@]}"}")
+if [ "$merge" -eq 1 ]; then
+  merge_cmd=("$smrlab" merge --out "$out_abs")
+  if [ "$partial" -eq 1 ]; then
+    merge_cmd+=(--partial)
+  fi
+  merge_cmd+=("${merge_abs[@]}")
+  banner "merge: ${#merge_abs[@]} run folder(s) -> ${out}"
+  echo "+ $(printf '%q ' "${merge_cmd[@]}")"
+  "${merge_cmd[@]}"
+else
+  run_cmd=("$smrlab" run --preset "$preset_file" --out "$out_abs")
+  if [ "$resume" -eq 1 ]; then
+    run_cmd+=(--resume)
+  fi
+  if [ -n "$shard" ]; then
+    run_cmd+=(--shard "$shard")
+  fi
+  run_cmd+=("${extra_args[@]+"${extra_args[@]}"}")
 
-resume_hint="./run_experiments.sh --preset $(printf '%q' "$preset") --out $(printf '%q' "$out") --resume"
-if [ "${#extra_args[@]}" -gt 0 ]; then
-  resume_hint+=" --$(printf ' %q' "${extra_args[@]}")"
-fi
+  resume_hint="./run_experiments.sh --preset $(printf '%q' "$preset") --out $(printf '%q' "$out")"
+  if [ -n "$shard" ]; then
+    resume_hint+=" --shard $shard"
+  fi
+  resume_hint+=" --resume"
+  if [ "${#extra_args[@]}" -gt 0 ]; then
+    resume_hint+=" --$(printf ' %q' "${extra_args[@]}")"
+  fi
 
-banner "sweep: preset ${preset_name} -> ${out}"
-echo "+ $(printf '%q ' "${run_cmd[@]}")"
-rc=0
-"${run_cmd[@]}" || rc=$?
-if [ "$rc" -eq 130 ]; then
-  echo >&2
-  echo "run_experiments.sh: interrupted; the finished trials are kept in $out/results.csv." >&2
-  echo "run_experiments.sh: continue with:" >&2
-  echo "  $resume_hint" >&2
-  exit 130
-elif [ "$rc" -ne 0 ]; then
-  echo "run_experiments.sh: error: smrlab run failed (exit $rc); finished trials are in" \
-    "$out/results.csv. After fixing the cause, continue with:" >&2
-  echo "  $resume_hint" >&2
-  exit "$rc"
+  banner "sweep: preset ${preset_name}${shard:+, shard $shard} -> ${out}"
+  echo "+ $(printf '%q ' "${run_cmd[@]}")"
+  rc=0
+  "${run_cmd[@]}" || rc=$?
+  if [ "$rc" -eq 130 ]; then
+    echo >&2
+    echo "run_experiments.sh: interrupted; the finished trials are kept in $out/results.csv." >&2
+    echo "run_experiments.sh: continue with:" >&2
+    echo "  $resume_hint" >&2
+    exit 130
+  elif [ "$rc" -ne 0 ]; then
+    echo "run_experiments.sh: error: smrlab run failed (exit $rc); finished trials are in" \
+      "$out/results.csv. After fixing the cause, continue with:" >&2
+    echo "  $resume_hint" >&2
+    exit "$rc"
+  fi
 fi
 
 if [ "$plots" -eq 1 ]; then
@@ -210,6 +299,9 @@ echo "         $out/timeseries.csv"
 echo "         $out/meta.json"
 if [ "$plots" -eq 1 ]; then
   echo "figures: $out/figures/index.html"
+elif [ -n "$shard" ]; then
+  echo "shard $shard done; when every shard is, combine them and draw the figures with:"
+  echo "  ./run_experiments.sh --merge --out DIR SHARD_DIR..."
 else
   echo "figures: skipped (--no-plots); draw them later with:"
   echo "  $(scripts/find_python.sh 2>/dev/null || echo /usr/bin/python3) plots/plot_results.py $out"
