@@ -4,7 +4,6 @@
 // them into place, results.csv last.
 #include "harness/merge_command.hpp"
 
-#include <fmt/chrono.h>
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -26,6 +25,7 @@
 
 #include "harness/csv.hpp"
 #include "harness/results_columns.hpp"
+#include "harness/units.hpp"
 
 namespace smrlab {
 
@@ -79,12 +79,6 @@ std::string join_numbers(const std::vector<long>& v) {
   std::string out;
   for (long x : v) out += (out.empty() ? "" : ", ") + std::to_string(x);
   return out;
-}
-
-std::string utc_now() {
-  return fmt::format(
-      "{:%Y-%m-%dT%H:%M:%SZ}",
-      fmt::gmtime(std::chrono::system_clock::to_time_t(std::chrono::system_clock::now())));
 }
 
 // ------------------------------------------------------------------------------ reading inputs

@@ -1,6 +1,5 @@
 #include "harness/sweep.hpp"
 
-#include <fmt/chrono.h>
 #include <fmt/format.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -80,11 +79,6 @@ std::vector<workload_params> workloads_for(const structure_info& d, const sweep_
 // Each repetition of a configuration runs with its own seed, recorded in its row.
 std::uint64_t trial_seed(const sweep_options& o, const planned_trial& p) {
   return o.seed + p.trial;
-}
-
-std::string utc_now(const char* format) {
-  const auto now = std::chrono::system_clock::now();
-  return fmt::format(fmt::runtime(format), fmt::gmtime(std::chrono::system_clock::to_time_t(now)));
 }
 
 std::string number(double v) { return fmt::format("{:.6g}", v); }
@@ -182,7 +176,7 @@ std::vector<std::size_t> key_indices(std::span<const std::string_view> columns) 
 }
 
 void fill_result(csv_row& row, const trial_result& r) {
-  row.set("timestamp", utc_now("{:%Y-%m-%dT%H:%M:%SZ}"))
+  row.set("timestamp", utc_now())
       .set("elapsed_s", number(r.elapsed_s))
       .set("total_ops", std::to_string(r.total_ops))
       .set("throughput_ops_s", number(r.throughput()))
@@ -262,6 +256,17 @@ struct plan_identity {
   std::string digest;
 };
 
+// Writes meta.json whole under a temporary name and renames it into place, so that a crash
+// never leaves a half-written one.
+void replace_meta(const fs::path& dir, const nlohmann::json& meta) {
+  const fs::path tmp = dir / "meta.json.tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << meta.dump(2) << '\n';
+  }
+  fs::rename(tmp, dir / "meta.json");
+}
+
 void write_meta(const fs::path& dir, const sweep_options& o, const machine_info& m,
                 const topology& t, const std::vector<std::string>& scheme_names,
                 const std::vector<std::string>& structure_names, const plan_identity& plan) {
@@ -272,7 +277,7 @@ void write_meta(const fs::path& dir, const sweep_options& o, const machine_info&
     meta = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
     if (meta.is_discarded()) meta = nlohmann::json::object();
   }
-  const std::string now = utc_now("{:%Y-%m-%dT%H:%M:%SZ}");
+  const std::string now = utc_now();
   if (!meta.contains("created")) {
     meta["created"] = now;
     meta["smrlab_version"] = m.version;
@@ -325,12 +330,7 @@ void write_meta(const fs::path& dir, const sweep_options& o, const machine_info&
     meta["resumed"].push_back(
         {{"at", now}, {"command_line", o.command_line}, {"git_rev", m.git_rev}});
   }
-  const fs::path tmp = dir / "meta.json.tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << meta.dump(2) << '\n';
-  }
-  fs::rename(tmp, path);
+  replace_meta(dir, meta);
 }
 
 void record_placement(const fs::path& dir, const planned_trial& p, const trial_result& r) {
@@ -353,12 +353,7 @@ void record_placement(const fs::path& dir, const planned_trial& p, const trial_r
                        {"numa_node", b.numa_node}});
   }
   meta["placement"][key] = workers;
-  const fs::path tmp = dir / "meta.json.tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << meta.dump(2) << '\n';
-  }
-  fs::rename(tmp, path);
+  replace_meta(dir, meta);
 }
 
 }  // namespace
@@ -517,8 +512,9 @@ int run_sweep(const sweep_options& given, const std::atomic<bool>& interrupt) {
   // process.
   std::vector<planned_trial> plan;
   std::set<std::string> said;
+  // The parent has said it already when this is an allocator's child process.
   auto say_once = [&](const std::string& msg) {
-    if (said.insert(msg).second) fmt::print(stderr, "smrlab: skipping {}\n", msg);
+    if (said.insert(msg).second && !child) fmt::print(stderr, "smrlab: skipping {}\n", msg);
   };
   for (const allocator_kind a : o.allocators) {
     if (auto why = allocator_unavailable(a, me)) {

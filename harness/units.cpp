@@ -1,8 +1,11 @@
 #include "harness/units.hpp"
 
-#include <charconv>
-#include <cmath>
+#include <fmt/chrono.h>
 #include <fmt/format.h>
+
+#include <charconv>
+#include <chrono>
+#include <cmath>
 
 namespace smrlab {
 
@@ -45,8 +48,14 @@ std::optional<std::uint64_t> parse_size(std::string_view s) {
 
 std::string format_seconds(double s) {
   const auto total = static_cast<long long>(std::llround(std::max(0.0, s)));
-  if (total >= 3600) return fmt::format("{}:{:02}:{:02}", total / 3600, total / 60 % 60, total % 60);
+  if (total >= 3600)
+    return fmt::format("{}:{:02}:{:02}", total / 3600, total / 60 % 60, total % 60);
   return fmt::format("{}:{:02}", total / 60, total % 60);
+}
+
+std::string utc_now(const char* format) {
+  const auto now = std::chrono::system_clock::now();
+  return fmt::format(fmt::runtime(format), fmt::gmtime(std::chrono::system_clock::to_time_t(now)));
 }
 
 }  // namespace smrlab

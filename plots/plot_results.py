@@ -133,7 +133,8 @@ def make_figures(run_dir: Path, out_dir: Path) -> list[Path]:
                         "dotted in its colour (schemes without one have none)."),
         )
 
-    _over_time(figures, single, samples, variants, colours, subtitle)
+    measured = data.rows_of_allocator(data.measured_rows(results), chosen)
+    _over_time(figures, measured, samples, variants, colours, subtitle)
     _allocators(figures, ok, names, pus)
     compat, cells = _compatibility(figures, meta, ok)
 
@@ -158,7 +159,8 @@ def _over_time(figures: _Figures, single, samples, variants, colours, subtitle) 
         return
     chosen, notes = over_time.select_trials(single, samples, variants)
     if chosen.empty:
-        figures.skip(stem, "no ok trial of results.csv has samples in timeseries.csv")
+        figures.skip(stem, "no ok (or memory_cap) trial of results.csv has samples in "
+                           "timeseries.csv")
         return
     has_phase = "phase" in samples.columns and (samples["phase"] != "").any()
     phase_note = ("The measured phase is shaded (samples with phase = measure)."
@@ -169,7 +171,9 @@ def _over_time(figures: _Figures, single, samples, variants, colours, subtitle) 
         over_time.draw_over_time(chosen, samples, colours, subtitle),
         FigureEntry(stem, "Unreclaimed objects over time",
                     "Per panel, the largest thread count; per scheme, the trial with the "
-                    "median unreclaimed_peak. Bounds dotted. " + phase_note, notes),
+                    "median unreclaimed_peak. Bounds dotted. A trial stopped at the memory "
+                    "cap is drawn up to where it stopped, its end marked ×. " + phase_note,
+                    notes),
     )
 
 

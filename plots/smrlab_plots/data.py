@@ -52,6 +52,9 @@ VARIANT_EMPTY = {"topology_source": "this machine"}
 # The allocator the single-allocator figures use when a run has several.
 PREFERRED_ALLOCATOR = "system"
 
+# The status of a trial stopped early because its memory passed --memory-cap.
+CAPPED_STATUS = "memory_cap"
+
 # Columns whose value is "ok" when the trial passed that check.
 CHECK_COLUMNS = ("status", "valid", "teardown")
 
@@ -226,7 +229,19 @@ def ok_rows(df: pd.DataFrame) -> pd.DataFrame:
     columns (scheme, structure, workload, trial_id, variant columns) are stripped, with
     an empty value as "" rather than NaN so that grouping keeps them.
     """
-    ok = df[df["status"].fillna("").astype(str).str.strip() == "ok"].copy()
+    return rows_with_status(df, ("ok",))
+
+
+def measured_rows(df: pd.DataFrame) -> pd.DataFrame:
+    """As ok_rows, plus the trials stopped at the memory cap: their samples up to the cap
+    are real measurements (the over-time figure draws them, marked), while their peaks and
+    throughput describe a cut-off trial and stay out of the summary figures."""
+    return rows_with_status(df, ("ok", CAPPED_STATUS))
+
+
+def rows_with_status(df: pd.DataFrame, statuses) -> pd.DataFrame:
+    """The rows whose status is one of `statuses`, shaped as ok_rows says."""
+    ok = df[df["status"].fillna("").astype(str).str.strip().isin(statuses)].copy()
     for col in NUMERIC_COLUMNS:
         if col in ok.columns:
             ok[col] = pd.to_numeric(ok[col], errors="coerce")

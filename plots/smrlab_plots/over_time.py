@@ -5,8 +5,10 @@ operation makes an epoch scheme's garbage grow while hazard-pointer schemes stay
 One panel per structure x workload (x variant values), at the largest thread count of
 the panel. One line per scheme, from timeseries.csv: the samples of ONE representative
 trial, the one whose unreclaimed_peak is the median of the scheme's trials at that
-thread count (for an even count, the lower of the middle two). Only trials whose
-results.csv row has status ok are candidates; samples are tied to rows by trial_id.
+thread count (for an even count, the lower of the middle two). Trials whose results.csv
+row has status ok are candidates, and so are trials stopped at the memory cap (an
+epoch scheme with a stalled thread on a big machine): their samples up to the cap are
+drawn, the end marked with a cross. Samples are tied to rows by trial_id.
 Each scheme's bound (that trial's `bound`) is a dotted horizontal line in its colour;
 the measured phase (samples with phase == measure; without a phase column, from
 warmup_s to warmup_s + elapsed_s of results.csv) is shaded.
@@ -21,12 +23,14 @@ import pandas as pd
 from . import data, style
 
 MEASURED_COLOUR = "0.9"
+CAPPED_MARKER = "X"
 
 
 def select_trials(ok: pd.DataFrame, samples: pd.DataFrame, variants=None):
     """The representative trial of each scheme in each panel.
 
-    `ok` are results rows with status ok (data.ok_rows, one allocator) with a trial_id
+    `ok` are results rows with status ok or memory_cap (data.measured_rows, one
+    allocator) with a trial_id
     column; `samples` is data.load_timeseries. `variants` as data.panels (default: the
     variant columns that vary in ok).
 
@@ -118,7 +122,7 @@ def draw_over_time(chosen: pd.DataFrame, samples: pd.DataFrame, colours: dict,
     """
     keys = list(dict.fromkeys(chosen["panel"])) if not chosen.empty else []
     fig, axes = style.panel_grid(len(keys), width=5.2)
-    any_bound = any_window = False
+    any_bound = any_window = any_capped = False
     for ax, panel in zip(axes, keys):
         part = chosen[chosen["panel"] == panel]
         values, windows = [], []
@@ -128,6 +132,11 @@ def draw_over_time(chosen: pd.DataFrame, samples: pd.DataFrame, colours: dict,
             rows = trial_samples(samples, result["trial_id"])
             ax.plot(rows["t_s"], rows["unreclaimed"], label=scheme, color=look["color"],
                     linewidth=1.3)
+            if str(result.get("status", "")).strip() == data.CAPPED_STATUS and not rows.empty:
+                ax.plot(rows["t_s"].iloc[-1:], rows["unreclaimed"].iloc[-1:],
+                        marker=CAPPED_MARKER, markersize=9, linestyle="none",
+                        color=look["color"], label=f"{scheme} stopped at the memory cap")
+                any_capped = True
             values += list(rows["unreclaimed"])
             bound = _number(result.get("bound"))
             if bound is not None:
@@ -154,6 +163,9 @@ def draw_over_time(chosen: pd.DataFrame, samples: pd.DataFrame, colours: dict,
         handles.append(style.bound_handle())
     if any_window:
         handles.append(style.Patch(color=MEASURED_COLOUR, label="measured phase"))
+    if any_capped:
+        handles.append(style.Line2D([], [], marker=CAPPED_MARKER, color="0.3", linestyle="none",
+                                    label="stopped at the memory cap"))
     style.figure_legend(fig, handles)
     fig.suptitle("Unreclaimed objects over time (per scheme, the trial with the median peak "
                  "at the largest thread count)" + (f" — {subtitle}" if subtitle else ""))

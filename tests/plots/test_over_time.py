@@ -140,3 +140,24 @@ def test_fault_values_are_separate_panels():
     parked = {line.get_label(): line for line in axes[1].get_lines()}
     assert set(parked) == {"ebr"}
     assert list(parked["ebr"].get_ydata()) == series(2, 10 ** 5)  # median peak 2e6
+
+
+def test_a_trial_stopped_at_the_memory_cap_is_drawn_and_its_end_marked():
+    # A stalled epoch scheme on a big machine hits the cap: its growth is the point of the
+    # figure, so its samples are drawn (ok_rows alone would drop it).
+    rows = [row("ebr", 4, 1, 1.0, 10 ** 7, status="memory_cap"),
+            row("hp", 4, 1, 1.0, 20, bound=32)]
+    results = pd.DataFrame(rows)
+    frame = pd.DataFrame(samples_of(rows[0], series(1, 10 ** 5)) + samples_of(rows[1], series(1, 0.5)))
+    frame["t_s"] = frame["t_ms"] / 1000
+    assert set(data.ok_rows(results)["scheme"]) == {"hp"}
+    measured = data.measured_rows(results)
+    chosen, _ = over_time.select_trials(measured, frame)
+    assert set(chosen["scheme"]) == {"ebr", "hp"}
+    ax = over_time.draw_over_time(chosen, frame, style.scheme_colours(measured["scheme"])).axes[0]
+    lines = {line.get_label(): line for line in ax.get_lines()}
+    assert list(lines["ebr"].get_ydata()) == series(1, 10 ** 5)
+    capped = lines["ebr stopped at the memory cap"]
+    assert capped.get_marker() == over_time.CAPPED_MARKER
+    assert list(capped.get_ydata()) == [series(1, 10 ** 5)[-1]]
+    assert "hp stopped at the memory cap" not in lines
