@@ -34,19 +34,26 @@ std::string joined_args(int argc, char** argv) {
   return s;
 }
 
-// Parses every value of a list option with `parse` (returning std::variant<T, std::string>);
-// prints the first error and returns false.
+// Parses the value of `option` with `parse` (returning std::variant<T, std::string>) into
+// `out`; prints the error and returns false.
+template <class T, class Value, class Parse>
+bool parse_into(const Value& value, Parse&& parse, const char* option, T& out) {
+  auto parsed = parse(value);
+  if (const auto* err = std::get_if<std::string>(&parsed)) {
+    fmt::print(stderr, "smrlab run: bad {}: {}\n", option, *err);
+    return false;
+  }
+  out = std::get<T>(std::move(parsed));
+  return true;
+}
+
+// The same for every value of a list option; stops at the first error.
 template <class T, class Parse>
 bool parse_each(const std::vector<std::string>& values, Parse&& parse, const char* option,
                 std::vector<T>& out) {
-  out.clear();
-  for (const auto& v : values) {
-    auto parsed = parse(v);
-    if (const auto* err = std::get_if<std::string>(&parsed)) {
-      fmt::print(stderr, "smrlab: bad {}: {}\n", option, *err);
-      return false;
-    }
-    out.push_back(std::get<T>(parsed));
+  out.assign(values.size(), T{});
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (!parse_into(values[i], parse, option, out[i])) return false;
   }
   return true;
 }
@@ -230,13 +237,9 @@ int main(int argc, char** argv) {
   }
   if (o_schemes->count() != 0) o.schemes = schemes;
   if (o_structures->count() != 0) o.structures = structures;
-  if (o_threads->count() != 0) {
-    auto parsed = smrlab::parse_thread_counts(threads);
-    if (const auto* err = std::get_if<std::string>(&parsed)) {
-      fmt::print(stderr, "smrlab run: bad --threads: {}\n", *err);
-      return 2;
-    }
-    o.threads = std::get<std::vector<unsigned>>(parsed);
+  if (o_threads->count() != 0 &&
+      !parse_into(threads, smrlab::parse_thread_counts, "--threads", o.threads)) {
+    return 2;
   }
   if (o_trials->count() != 0) o.trials = trials;
   if (o_duration->count() != 0) {
@@ -276,13 +279,9 @@ int main(int argc, char** argv) {
   if (o_pin->count() != 0 && !parse_each(pins, smrlab::parse_placement, "--pin", o.pins)) {
     return 2;
   }
-  if (o_membind->count() != 0) {
-    auto parsed = smrlab::parse_mem_policy(membind);
-    if (const auto* err = std::get_if<std::string>(&parsed)) {
-      fmt::print(stderr, "smrlab run: bad --membind: {}\n", *err);
-      return 2;
-    }
-    o.membind = std::get<smrlab::mem_policy>(parsed);
+  if (o_membind->count() != 0 &&
+      !parse_into(membind, smrlab::parse_mem_policy, "--membind", o.membind)) {
+    return 2;
   }
   if (o_topology->count() != 0) o.topology_source = topology_source;
   if (o_allocator->count() != 0 &&
@@ -293,12 +292,9 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (o_shard->count() != 0) {
-    auto parsed = smrlab::parse_shard(shard);
-    if (const auto* err = std::get_if<std::string>(&parsed)) {
-      fmt::print(stderr, "smrlab run: bad --shard: {}\n", *err);
-      return 2;
-    }
-    o.shard = std::get<smrlab::shard_spec>(parsed);
+    smrlab::shard_spec s;
+    if (!parse_into(shard, smrlab::parse_shard, "--shard", s)) return 2;
+    o.shard = s;
   }
   if (o_seed->count() != 0) o.seed = seed;
   if (o_cap->count() != 0) {

@@ -1,9 +1,11 @@
 // shard: one deterministic slice of a sweep (--shard i/n), so that a sweep can be spread over
 // machines or cluster jobs and put back together with `smrlab merge`. The planned trials, in the
-// sweep's own order, are dealt round-robin: shard i of n runs the trials whose position p in the
-// whole plan has p mod n == i - 1. Every shard plans the whole sweep first, so the slices
-// partition it exactly when every shard sees the same plan (same options, same thread counts);
-// meta.json records the plan's size and digest so that `smrlab merge` can check that.
+// sweep's own order, are dealt round-robin: shard i of n runs the trials whose position p has
+// p mod n == i - 1, p counted within each allocator's part of the plan (the parts are the same
+// sequence, so a shard runs the same configurations under every allocator it sweeps). Every
+// shard plans the whole sweep first, so the slices partition it exactly when every shard sees
+// the same plan (same options, same thread counts); meta.json records the plan's size and
+// digest so that `smrlab merge` can check that.
 #pragma once
 
 #include <charconv>

@@ -42,6 +42,11 @@ struct planned_trial {
   fault_plan fault;
   allocator_kind allocator;
   unsigned trial;
+  // Position among the trials of its allocator. Every allocator's part of the plan is the same
+  // sequence, so a shard that takes positions (harness/shard.hpp) takes the same configurations
+  // under every allocator, and an allocator's child process, which plans only its own part,
+  // takes the same slice as its parent.
+  std::size_t position;
 };
 
 // Set in the environment of the child processes that run one allocator's trials.
@@ -521,6 +526,7 @@ int run_sweep(const sweep_options& given, const std::atomic<bool>& interrupt) {
       say_once(fmt::format("allocator {}: {}", to_string(a), *why));
       continue;
     }
+    std::size_t position = 0;
     for (unsigned trial = 1; trial <= o.trials; ++trial) {
       for (unsigned n : o.threads) {
         for (const auto& pin : o.pins) {
@@ -550,7 +556,7 @@ int run_sweep(const sweep_options& given, const std::atomic<bool>& interrupt) {
                     say_once(fmt::format("{} at {} threads: {}", sn, n, *why));
                     continue;
                   }
-                  plan.push_back({s, d, w, prefill, n, pin, fault, a, trial});
+                  plan.push_back({s, d, w, prefill, n, pin, fault, a, trial, position++});
                 }
               }
             }
@@ -587,7 +593,7 @@ int run_sweep(const sweep_options& given, const std::atomic<bool>& interrupt) {
     std::vector<planned_trial> slice;
     std::vector<csv_row> slice_rows;
     for (std::size_t i = 0; i < plan.size(); ++i) {
-      if (!o.shard->owns(i)) continue;
+      if (!o.shard->owns(plan[i].position)) continue;
       slice.push_back(plan[i]);
       slice_rows.push_back(std::move(described[i]));
     }

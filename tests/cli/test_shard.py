@@ -112,3 +112,34 @@ def test_threads_default_from_the_topology_up_to_twice_its_pus(tmp_path):
     p = smrlab(tmp_path, *args, "--preset", str(preset))
     assert p.returncode == 0, describe(p)
     assert sorted({int(m) for m in re.findall(r"threads=(\d+)", p.stdout)}) == [1, 2, 3, 6]
+
+
+def test_a_shard_runs_the_same_configurations_under_every_allocator(tmp_path):
+    # The jemalloc trials run in a child process that plans only its own allocator's part of
+    # the sweep; it must take the same slice as its parent.
+    sweep = [*SWEEP, "--allocator", "system,jemalloc"]
+    whole = tmp_path / "whole"
+    p = smrlab(tmp_path, *sweep, "--out", str(whole))
+    assert p.returncode == 0, describe(p)
+    whole_ids = {r["trial_id"] for r in read_dicts(whole / "results.csv")}
+    assert len(whole_ids) == 2 * TRIALS
+
+    shards = []
+    for i in (1, 2):
+        out = tmp_path / f"shard-{i}"
+        p = smrlab(tmp_path, *sweep, "--shard", f"{i}/2", "--out", str(out))
+        assert p.returncode == 0, describe(p)
+        rows = read_dicts(out / "results.csv")
+        by_allocator = {}
+        for r in rows:
+            key = (r["scheme"], r["threads"], r["trial"])
+            by_allocator.setdefault(r["allocator"], set()).add(key)
+        assert set(by_allocator) == {"system", "jemalloc"}, describe(p)
+        assert by_allocator["system"] == by_allocator["jemalloc"]
+        assert len(rows) == TRIALS
+        shards.append(str(out))
+
+    merged = tmp_path / "merged"
+    p = smrlab(tmp_path, "merge", "--out", str(merged), *shards)
+    assert p.returncode == 0, describe(p)
+    assert {r["trial_id"] for r in read_dicts(merged / "results.csv")} == whole_ids

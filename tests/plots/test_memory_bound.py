@@ -7,15 +7,8 @@ import pandas as pd
 import pytest
 
 from smrlab_plots import data, memory_bound, style
+from figure_reading import band_limits, lines_by_label
 from synthetic_run import known_rows, row
-
-
-def lines_by_label(fig):
-    out = {}
-    for ax in fig.axes:
-        for line in ax.get_lines():
-            out.setdefault(line.get_label(), []).append(line)
-    return out
 
 
 def draw(rows, variants=None):
@@ -39,9 +32,8 @@ def test_bound_is_dotted_in_the_scheme_colour():
 
 def test_band_spans_min_to_max():
     fig = draw(known_rows())
-    (band,) = [c for c in fig.axes[0].collections if c.get_label() == "ebr min–max"]
-    ys = band.get_paths()[0].vertices[:, 1]
-    assert (ys.min(), ys.max()) == (100, 3000)
+    _, low, high = band_limits(fig.axes[0], "ebr min–max")
+    assert (low, high) == (100, 3000)
 
 
 def test_symlog_when_ebr_is_in_millions_and_hp_in_tens():

@@ -6,22 +6,8 @@ import pandas as pd
 import pytest
 
 from smrlab_plots import data, style, throughput
+from figure_reading import band_limits, lines_by_label
 from synthetic_run import known_rows, row
-
-
-def lines_by_label(fig):
-    out = {}
-    for ax in fig.axes:
-        for line in ax.get_lines():
-            out.setdefault(line.get_label(), []).append(line)
-    return out
-
-
-def band_limits(ax, label):
-    """(x values, lowest y, highest y) of the fill_between band with this label."""
-    (band,) = [c for c in ax.collections if c.get_label() == label]
-    vertices = band.get_paths()[0].vertices
-    return sorted(set(vertices[:, 0])), vertices[:, 1].min(), vertices[:, 1].max()
 
 
 def draw(rows, subtitle=""):
