@@ -116,7 +116,7 @@ def draw_over_time(chosen: pd.DataFrame, samples: pd.DataFrame, colours: dict,
                    subtitle: str = ""):
     """Draw the chosen trials' samples (select_trials); returns the Figure.
 
-    Lines are labelled with the scheme name (x: seconds since the start of warm-up, y:
+    Lines are labelled with the scheme name (x: seconds since the trial started, y:
     unreclaimed objects), bounds "<scheme> bound" (dotted, horizontal), the shaded
     measured phase "measured phase" (the union of the chosen trials' windows).
     """
@@ -152,7 +152,7 @@ def draw_over_time(chosen: pd.DataFrame, samples: pd.DataFrame, colours: dict,
                        color=MEASURED_COLOUR, zorder=0, linewidth=0, label="measured phase")
             any_window = True
         style.object_count_axis(ax, values, always_symlog=True)
-        ax.set_xlabel("time since warm-up began (s)")
+        ax.set_xlabel("time since the trial started (s)")
         ax.set_ylabel("unreclaimed objects")
         threads = int(part["threads"].iloc[0])
         ax.set_title(f"{panel.title()}\n{threads} thread{'s' if threads != 1 else ''}",
