@@ -173,6 +173,7 @@ void park_inside_operation(const DS& ds, typename S::thread_handle& h,
   const typename S::guard g(h);
   auto stay = [&] {
     entered();
+    // Acquire: pairs with the main thread's release of `stop`, like every worker's wait.
     while (phase.load(std::memory_order_acquire) < stop) {
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
