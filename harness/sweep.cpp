@@ -531,11 +531,8 @@ int run_sweep(const sweep_options& given, const std::atomic<bool>& interrupt) {
       for (unsigned n : o.threads) {
         for (const auto& pin : o.pins) {
           for (const auto& fault : o.faults) {
-            if (fault.active_threads(n) == 0) {
-              say_once(
-                  fmt::format("fault {} at {} threads: no thread would be left to run the "
-                              "workload",
-                              fault.describe(), n));
+            if (auto why = fault.unfit_for(n)) {
+              say_once(fmt::format("fault {} at {} threads: {}", fault.describe(), n, *why));
               continue;
             }
             for (const auto& dn : structure_names) {

@@ -2,8 +2,9 @@
 //   1. build the domain and the structure, prefill, start and pin the workers, warm up;
 //   2. measure for a duration or a fixed number of operations per thread;
 //   3. a sampler thread records unreclaimed objects and RSS every ~1 ms;
-//   4. inject the fault asked for (workloads/fault_injection.hpp: workers parked inside an
-//      operation), and stop at the end, on a memory cap, or on an interrupt;
+//   4. inject the fault asked for (workloads/fault_injection.hpp: workers parked or periodically
+//      asleep inside an operation, or leaving halfway), and stop at the end, on a memory cap,
+//      or on an interrupt;
 //   5. validate the structure (conservation of elements), tear down, and check that everything
 //      retired was reclaimed and everything allocated was freed.
 // The conformance tests call the same function, so the harness and the tests share one
@@ -47,7 +48,7 @@ struct trial_config {
   double warmup_s = 0.1;
   std::uint64_t prefill = 1000;  // elements (sets: distinct keys) put in before the workers
   workload_params workload{};    // the op mix, and for sets the key range and distribution
-  fault_plan fault{};            // park: the last N workers stay parked inside an operation
+  fault_plan fault{};            // what the last N workers do wrong on purpose
   // Placement: the planned slot of each worker (empty or an unbound slot: the OS decides), and
   // the memory policy. Binding happens only when `machine` is this system's topology; a
   // synthetic or XML topology plans but does not bind.
@@ -163,20 +164,17 @@ inline void wait_until(const std::atomic<int>& phase, int at_least) {
   while (phase.load(std::memory_order_acquire) < at_least) std::this_thread::yield();
 }
 
-// Fault injection, park: enter an operation (its guard, and a protected reference to the target
-// of the structure's entry link, as an operation's first step takes), call `entered`, and stay
-// inside the operation, asleep, until the trial stops. A stalled thread uses no CPU, so it does
-// not slow the others down.
-template <class S, class DS, class Entered>
-void park_inside_operation(const DS& ds, typename S::thread_handle& h,
-                           const std::atomic<int>& phase, Entered&& entered) {
+// Fault injection, park and sleep: enter an operation (its guard, and a protected reference to
+// the target of the structure's entry link, as an operation's first step takes), call `entered`,
+// and stay inside the operation, asleep, until `leave()` says so. A stalled thread uses no CPU,
+// so it does not slow the others down.
+template <class S, class DS, class Entered, class Leave>
+void park_inside_operation(const DS& ds, typename S::thread_handle& h, Entered&& entered,
+                           Leave&& leave) {
   const typename S::guard g(h);
   auto stay = [&] {
     entered();
-    // Acquire: pairs with the main thread's release of `stop`, like every worker's wait.
-    while (phase.load(std::memory_order_acquire) < stop) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
+    while (!leave()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   };
   if constexpr (smr::has_entry_link<DS>) {
     [[maybe_unused]] const auto held = h.deref(ds.entry_link());
@@ -221,6 +219,8 @@ trial_result run_trial(const trial_config& cfg) {
   std::atomic<int> phase{starting};
   std::atomic<unsigned> ready{0};
   std::atomic<unsigned> stopped{0};
+  // Workers that ran the workload to its end (ops mode: completed their operations).
+  std::atomic<unsigned> completed{0};
   std::atomic<bool> cap_hit{false};
   std::vector<worker_state> workers(cfg.threads);
 
@@ -236,29 +236,42 @@ trial_result run_trial(const trial_config& cfg) {
           me.binding.memory_bound = cfg.machine->bind_memory(cfg.membind, planned);
         }
       }
-      typename S::thread_handle h(*domain);
+      // Optional so that an exiting worker can destroy it halfway through the trial.
+      std::optional<typename S::thread_handle> h(std::in_place, *domain);
       op_rng rng(cfg.seed * 1000003ULL + id);
       std::uint64_t sequence = 0;
       const key_sampler* sampler_of_keys = keys ? &*keys : nullptr;
       auto one_op = [&] {
         const unsigned r = rng.percent();
-        workload_ops<DS>::op(*structure, h, cfg.workload, sampler_of_keys, r, rng.next(),
+        workload_ops<DS>::op(*structure, *h, cfg.workload, sampler_of_keys, r, rng.next(),
                              unique_value(id, sequence++), me.tally);
       };
+      // Acquire: pairs with the main thread's release of `stop`, like every worker's wait.
+      auto trial_stopped = [&] { return phase.load(std::memory_order_acquire) >= stop; };
       const bool parked = cfg.fault.parks(id, cfg.threads);
+      const bool sleeps = cfg.fault.sleeps(id, cfg.threads);
+      const bool exits = cfg.fault.exits(id, cfg.threads);
       if (parked) {
         // Ready only once inside its operation: the release pairs with the main thread's acquire
         // of `ready` before it starts the warm-up, so no worker runs an operation before the
         // parked thread's guard and hazard are published.
-        park_inside_operation<S>(*structure, h, phase,
-                                 [&] { ready.fetch_add(1, std::memory_order_acq_rel); });
+        park_inside_operation<S>(
+            *structure, *h, [&] { ready.fetch_add(1, std::memory_order_acq_rel); }, trial_stopped);
       } else {
         ready.fetch_add(1, std::memory_order_acq_rel);
         wait_until(phase, warmup);
       }
+      const auto period = std::chrono::milliseconds(cfg.fault.period_ms);
+      auto next_sleep = clock::now() + period;
+      clock::time_point measure_seen{};
       std::uint64_t ops = 0;
       std::uint64_t ops_at_measure = 0;
       bool measuring = false;
+      // Exiting workers leave halfway through the measured phase (or their operations).
+      auto halfway = [&] {
+        if (cfg.mode == run_mode::ops) return 2 * (ops - ops_at_measure) >= cfg.ops_per_thread;
+        return clock::now() - measure_seen >= std::chrono::duration<double>(cfg.duration_s / 2);
+      };
       while (!parked) {
         // Relaxed: only a signal to stop or to start counting; nothing is published with it.
         const int ph = phase.load(std::memory_order_relaxed);
@@ -266,15 +279,27 @@ trial_result run_trial(const trial_config& cfg) {
         if (!measuring && ph == measure) {
           measuring = true;
           ops_at_measure = ops;
+          measure_seen = clock::now();
         }
         if (cfg.mode == run_mode::ops && measuring && ops - ops_at_measure >= cfg.ops_per_thread) {
-          me.finished = std::chrono::steady_clock::now();
+          me.finished = clock::now();
+          completed.fetch_add(1, std::memory_order_acq_rel);
           break;
+        }
+        if (exits && measuring && halfway()) break;
+        if (sleeps && clock::now() >= next_sleep) {
+          const auto wake = clock::now() + period;
+          park_inside_operation<S>(
+              *structure, *h, [] {}, [&] { return trial_stopped() || clock::now() >= wake; });
+          next_sleep = clock::now() + period;
         }
         one_op();
         ++ops;
       }
       me.measured_ops = measuring ? ops - ops_at_measure : 0;
+      // Leaving halfway: the handle goes now, while the others still run; what this worker
+      // retired is the scheme's to reclaim (orphan adoption, HelpScan).
+      if (exits) h.reset();
       if (cfg.machine != nullptr && cfg.machine->is_this_system()) {
         if (auto pu = cfg.machine->current_pu()) {
           me.binding.ran_on_pu = static_cast<int>(*pu);
@@ -357,9 +382,9 @@ trial_result run_trial(const trial_config& cfg) {
   if (cfg.mode == run_mode::duration) {
     run_for(cfg.duration_s, never);
   } else {
-    // Parked workers count themselves stopped only once the trial stops.
+    // Parked and exiting workers do not complete their operations.
     const unsigned active = cfg.fault.active_threads(cfg.threads);
-    run_for(1e9, [&] { return stopped.load(std::memory_order_acquire) >= active; });
+    run_for(1e9, [&] { return completed.load(std::memory_order_acquire) >= active; });
   }
   expected = measure;
   phase.compare_exchange_strong(expected, stop, std::memory_order_acq_rel);

@@ -136,4 +136,47 @@ TYPED_TEST(conformance, a_thread_parked_inside_an_operation_leaves_the_others_co
   EXPECT_EQ(r.total_ops, (threads - 1) * cfg.ops_per_thread);
 }
 
+// A thread preempted inside operations again and again: every 2 ms it sleeps 2 ms holding a
+// guard and a protected reference. Everything must still validate and stay within the bound.
+TYPED_TEST(conformance, a_thread_asleep_inside_operations_again_and_again) {
+  using S = typename TypeParam::scheme;
+  using DS = typename TypeParam::structure;
+  const unsigned threads = thread_limit(S::traits, 3);
+  if (threads < 2) return;  // a single-threaded scheme has no other thread to observe
+  smrlab::trial_config cfg;
+  cfg.threads = threads;
+  cfg.fault = {smrlab::fault_plan::kind::sleep, 1, 2};
+  cfg.mode = smrlab::run_mode::duration;
+  cfg.duration_s = 0.15;
+  cfg.warmup_s = 0;
+  cfg.prefill = 32;
+  cfg.workload.key_range = 64;
+  cfg.seed = 6;
+  expect_correct_trial<S, DS>(cfg);
+}
+
+// A thread that leaves halfway, destroying its handle while the others go on: what it retired
+// must still be reclaimed (orphan adoption, HelpScan), and the others must stay correct.
+TYPED_TEST(conformance, a_thread_that_exits_halfway_leaves_nothing_unreclaimed) {
+  using S = typename TypeParam::scheme;
+  using DS = typename TypeParam::structure;
+  const unsigned threads = thread_limit(S::traits, 3);
+  if (threads < 2) return;  // a single-threaded scheme has no other thread to observe
+  smrlab::trial_config cfg;
+  cfg.threads = threads;
+  cfg.fault = {smrlab::fault_plan::kind::exit, 1};
+  cfg.mode = smrlab::run_mode::ops;
+  cfg.ops_per_thread = 20000 / stress_scale_divisor;
+  cfg.warmup_s = 0;
+  cfg.prefill = 32;
+  cfg.workload.key_range = 64;
+  cfg.seed = 8;
+  const smrlab::trial_result r = expect_correct_trial<S, DS>(cfg);
+  EXPECT_EQ(r.ops_min_thread, cfg.ops_per_thread) << "the workers that stayed did all their ops";
+  // The exiting worker does at most half of its operations: it may be stopped sooner, when the
+  // others finish first.
+  EXPECT_GE(r.total_ops, (threads - 1) * cfg.ops_per_thread);
+  EXPECT_LE(r.total_ops, (threads - 1) * cfg.ops_per_thread + cfg.ops_per_thread / 2);
+}
+
 }  // namespace

@@ -95,14 +95,13 @@ TEST(run_trial, the_memory_series_records_the_phase_of_each_sample) {
   cfg.duration_s = 0.05;
   cfg.warmup_s = 0.02;
   const auto r = smrlab::run_trial<smr::ebr, smr::treiber_stack<smr::ebr>>(cfg);
-  bool measured = false;
+  ASSERT_FALSE(r.timeseries.empty());
   int last = smrlab::trial_detail::starting;
   for (const auto& s : r.timeseries) {
     EXPECT_GE(s.phase, last) << "phases go forward";
+    EXPECT_NE(smrlab::trial_detail::phase_name(s.phase), "?");
     last = s.phase;
-    measured |= smrlab::trial_detail::phase_name(s.phase) == "measure";
   }
-  EXPECT_TRUE(measured);
 }
 
 }  // namespace
