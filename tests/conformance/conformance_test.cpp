@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <optional>
 #include <thread>
 
 #include "harness/trial.hpp"
@@ -114,26 +115,36 @@ TYPED_TEST(conformance, skewed_mixed_stress_validates_and_reclaims_everything) {
   expect_correct_trial<S, DS>(cfg);
 }
 
+// What the fault tests share: 3 threads, the last one faulty, 32 elements among 64 keys, a
+// fixed number of operations, no warm-up. Empty for a single-threaded scheme, which has no other
+// thread to observe.
+template <class S>
+std::optional<smrlab::trial_config> fault_trial(smrlab::fault_plan fault, std::uint64_t seed) {
+  const unsigned threads = thread_limit(S::traits, 3);
+  if (threads < 2) return std::nullopt;
+  smrlab::trial_config cfg;
+  cfg.threads = threads;
+  cfg.fault = fault;
+  cfg.mode = smrlab::run_mode::ops;
+  cfg.ops_per_thread = 20000 / stress_scale_divisor;
+  cfg.warmup_s = 0;
+  cfg.prefill = 32;
+  cfg.workload.key_range = 64;
+  cfg.seed = seed;
+  return cfg;
+}
+
 // A thread parked inside an operation for the whole trial (the stall experiment's fault): the
 // others must still run correctly, a bounded scheme must stay under its bound although one
 // thread never scans or advances, and once the parked thread leaves, everything is reclaimed.
 TYPED_TEST(conformance, a_thread_parked_inside_an_operation_leaves_the_others_correct) {
   using S = typename TypeParam::scheme;
   using DS = typename TypeParam::structure;
-  const unsigned threads = thread_limit(S::traits, 3);
-  if (threads < 2) return;  // a single-threaded scheme has no other thread to observe
-  smrlab::trial_config cfg;
-  cfg.threads = threads;
-  cfg.fault = {smrlab::fault_plan::kind::park, 1};
-  cfg.mode = smrlab::run_mode::ops;
-  cfg.ops_per_thread = 20000 / stress_scale_divisor;
-  cfg.warmup_s = 0;
-  cfg.prefill = 32;
-  cfg.workload.key_range = 64;
-  cfg.seed = 5;
-  const smrlab::trial_result r = expect_correct_trial<S, DS>(cfg);
-  EXPECT_EQ(r.ops_min_thread, cfg.ops_per_thread);
-  EXPECT_EQ(r.total_ops, (threads - 1) * cfg.ops_per_thread);
+  const auto cfg = fault_trial<S>({smrlab::fault_plan::kind::park, 1}, 5);
+  if (!cfg) return;
+  const smrlab::trial_result r = expect_correct_trial<S, DS>(*cfg);
+  EXPECT_EQ(r.ops_min_thread, cfg->ops_per_thread);
+  EXPECT_EQ(r.total_ops, (cfg->threads - 1) * cfg->ops_per_thread);
 }
 
 // A thread preempted inside operations again and again: every 2 ms it sleeps 2 ms holding a
@@ -141,18 +152,11 @@ TYPED_TEST(conformance, a_thread_parked_inside_an_operation_leaves_the_others_co
 TYPED_TEST(conformance, a_thread_asleep_inside_operations_again_and_again) {
   using S = typename TypeParam::scheme;
   using DS = typename TypeParam::structure;
-  const unsigned threads = thread_limit(S::traits, 3);
-  if (threads < 2) return;  // a single-threaded scheme has no other thread to observe
-  smrlab::trial_config cfg;
-  cfg.threads = threads;
-  cfg.fault = {smrlab::fault_plan::kind::sleep, 1, 2};
-  cfg.mode = smrlab::run_mode::duration;
-  cfg.duration_s = 0.15;
-  cfg.warmup_s = 0;
-  cfg.prefill = 32;
-  cfg.workload.key_range = 64;
-  cfg.seed = 6;
-  expect_correct_trial<S, DS>(cfg);
+  auto cfg = fault_trial<S>({smrlab::fault_plan::kind::sleep, 1, 2}, 6);
+  if (!cfg) return;
+  cfg->mode = smrlab::run_mode::duration;  // long enough for several sleeps
+  cfg->duration_s = 0.15;
+  expect_correct_trial<S, DS>(*cfg);
 }
 
 // A thread that leaves halfway, destroying its handle while the others go on: what it retired
@@ -160,23 +164,15 @@ TYPED_TEST(conformance, a_thread_asleep_inside_operations_again_and_again) {
 TYPED_TEST(conformance, a_thread_that_exits_halfway_leaves_nothing_unreclaimed) {
   using S = typename TypeParam::scheme;
   using DS = typename TypeParam::structure;
-  const unsigned threads = thread_limit(S::traits, 3);
-  if (threads < 2) return;  // a single-threaded scheme has no other thread to observe
-  smrlab::trial_config cfg;
-  cfg.threads = threads;
-  cfg.fault = {smrlab::fault_plan::kind::exit, 1};
-  cfg.mode = smrlab::run_mode::ops;
-  cfg.ops_per_thread = 20000 / stress_scale_divisor;
-  cfg.warmup_s = 0;
-  cfg.prefill = 32;
-  cfg.workload.key_range = 64;
-  cfg.seed = 8;
-  const smrlab::trial_result r = expect_correct_trial<S, DS>(cfg);
-  EXPECT_EQ(r.ops_min_thread, cfg.ops_per_thread) << "the workers that stayed did all their ops";
+  const auto cfg = fault_trial<S>({smrlab::fault_plan::kind::exit, 1}, 8);
+  if (!cfg) return;
+  const smrlab::trial_result r = expect_correct_trial<S, DS>(*cfg);
+  const std::uint64_t stayed = (cfg->threads - 1) * cfg->ops_per_thread;
+  EXPECT_EQ(r.ops_min_thread, cfg->ops_per_thread) << "the workers that stayed did all their ops";
   // The exiting worker does at most half of its operations: it may be stopped sooner, when the
   // others finish first.
-  EXPECT_GE(r.total_ops, (threads - 1) * cfg.ops_per_thread);
-  EXPECT_LE(r.total_ops, (threads - 1) * cfg.ops_per_thread + cfg.ops_per_thread / 2);
+  EXPECT_GE(r.total_ops, stayed);
+  EXPECT_LE(r.total_ops, stayed + cfg->ops_per_thread / 2);
 }
 
 }  // namespace
