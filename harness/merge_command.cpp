@@ -313,10 +313,8 @@ void check_shards_complete(const std::vector<input_run>& inputs, const shard_rep
 
 // ------------------------------------------------------------------------------ choosing rows
 
-std::string trial_key(const csv_table& t, const std::vector<std::string>& row) {
-  std::string key;
-  for (auto name : trial_key_columns) key += row[t.column(name)] + '\x1f';
-  return key;
+std::string key_of_row(const csv_table& t, const std::vector<std::string>& row) {
+  return trial_key([&](std::string_view c) { return row[t.column(c)]; });
 }
 
 std::string describe_trial(const csv_table& t, const std::vector<std::string>& row) {
@@ -340,7 +338,7 @@ void choose_rows(std::vector<input_run>& inputs) {
   for (std::size_t i = 0; i < inputs.size(); ++i) {
     const csv_table& t = inputs[i].results;
     for (std::size_t r = 0; r < t.rows.size(); ++r) {
-      const auto [it, fresh] = first_seen.emplace(trial_key(t, t.rows[r]), where{i, r});
+      const auto [it, fresh] = first_seen.emplace(key_of_row(t, t.rows[r]), where{i, r});
       if (fresh) {
         inputs[i].kept_rows.push_back(r);
         continue;

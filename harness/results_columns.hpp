@@ -4,6 +4,7 @@
 #pragma once
 
 #include <array>
+#include <string>
 #include <string_view>
 
 namespace smrlab {
@@ -34,6 +35,15 @@ inline constexpr std::array<std::string_view, 18> trial_key_columns{
     "mode",     "target_duration_s", "ops_per_thread", "prefill", "topology_source",
     "fault",
 };
+
+// A trial's key: the cells of trial_key_columns, each followed by a unit separator (0x1f), read
+// through `cell(column name)`. Resume and merge compare keys; trial_id is the key's hash.
+template <class Cell>
+std::string trial_key(Cell&& cell) {
+  std::string key;
+  for (const std::string_view name : trial_key_columns) key += cell(name) + '\x1f';
+  return key;
+}
 
 inline constexpr std::array<std::string_view, 12> timeseries_columns{
     "trial_id", "scheme", "structure", "workload", "allocator", "threads", "trial",

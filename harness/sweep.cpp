@@ -149,9 +149,7 @@ csv_row describe_trial(const planned_trial& p, const sweep_options& o, const mac
     planned += slot.pu ? std::to_string(*slot.pu) : "-";
   }
   row.set("planned_pus", planned);
-  std::string key;
-  for (auto k : trial_key_columns) key += row.get(std::string(k)) + '\x1f';
-  row.set("trial_id", fnv1a_hex(key));
+  row.set("trial_id", fnv1a_hex(trial_key([&](std::string_view c) { return row.get(c); })));
   return row;
 }
 
@@ -163,21 +161,6 @@ std::string binding_of(const trial_result& r, const planned_trial& p, const topo
   std::size_t bound = 0;
   for (const auto& b : r.bindings) bound += b.bound ? 1 : 0;
   return fmt::format("bound {}/{}", bound, r.bindings.size());
-}
-
-std::string key_of(const std::vector<std::string>& cells, const std::vector<std::size_t>& idx) {
-  std::string k;
-  for (auto i : idx) k += cells[i] + '\x1f';
-  return k;
-}
-
-std::vector<std::size_t> key_indices(std::span<const std::string_view> columns) {
-  std::vector<std::size_t> idx;
-  for (auto k : trial_key_columns) {
-    idx.push_back(
-        static_cast<std::size_t>(std::find(columns.begin(), columns.end(), k) - columns.begin()));
-  }
-  return idx;
 }
 
 void fill_result(csv_row& row, const trial_result& r) {
@@ -220,10 +203,9 @@ std::unordered_set<std::string> load_finished(const fs::path& results, const fs:
                              " has different columns (written by another smrlab version); "
                              "choose a new --out");
   }
-  const auto idx = key_indices(result_columns);
   std::set<std::string> trial_ids;
   for (const auto& row : t.rows) {
-    done.insert(key_of(row, idx));
+    done.insert(trial_key([&](std::string_view c) { return row[t.column(c)]; }));
     trial_ids.insert(row[t.column("trial_id")]);
   }
   if (dropped != 0) {
@@ -671,13 +653,13 @@ int run_sweep(const sweep_options& given, const std::atomic<bool>& interrupt) {
   results.flush();
   series.flush();
 
-  const auto idx = key_indices(result_columns);
   // Whether each planned trial is already done.
   std::vector<bool> was_done;
   std::size_t todo = 0;
   std::size_t already = 0;
   for (std::size_t i = 0; i < plan.size(); ++i) {
-    was_done.push_back(done.count(key_of(described[i].cells(), idx)) != 0);
+    was_done.push_back(
+        done.count(trial_key([&](std::string_view c) { return described[i].get(c); })) != 0);
     already += was_done.back() ? 1 : 0;
     todo += ((plan[i].allocator == me.kind || child) && !was_done.back()) ? 1 : 0;
   }
