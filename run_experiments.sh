@@ -159,7 +159,9 @@ case "$jobs" in
   '' | *[!0-9]* | 0) die_usage "--jobs needs a positive integer, got '$jobs'" ;;
 esac
 case "$micro_repetitions" in
-  '' | *[!0-9]* | 0) die_usage "--micro-repetitions needs a positive integer, got '$micro_repetitions'" ;;
+  '' | *[!0-9]* | 0)
+    die_usage "--micro-repetitions needs a positive integer, got '$micro_repetitions'"
+    ;;
 esac
 # A positive decimal number of seconds, as Google Benchmark's --benchmark_min_time takes it.
 if ! [[ "$micro_min_time" =~ ^([0-9]+\.?[0-9]*|\.[0-9]+)$ ]] ||
@@ -351,7 +353,8 @@ if [ "$micro" -eq 1 ]; then
   micro_cmd=("$smrlab_micro" --benchmark_format=console "--benchmark_out=$micro_tmp"
     --benchmark_out_format=json "--benchmark_repetitions=$micro_repetitions"
     "--benchmark_min_time=$micro_min_time")
-  banner "micro suite: ${micro_repetitions} repetition(s), min time ${micro_min_time}s -> ${out}/micro.json"
+  banner "micro suite: ${micro_repetitions} repetition(s)," \
+    "min time ${micro_min_time}s -> ${out}/micro.json"
   echo "+ $(printf '%q ' "${micro_cmd[@]}")"
   rc=0
   trap 'rm -f "$micro_tmp"' EXIT

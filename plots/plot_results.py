@@ -50,8 +50,8 @@ except ImportError as exc:  # pragma: no cover - depends on the interpreter
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from smrlab_plots import allocators, compatibility, data, memory_bound, micro, over_time  # noqa: E402
-from smrlab_plots import report, style, throughput  # noqa: E402
+from smrlab_plots import allocators, compatibility, data, memory_bound, over_time  # noqa: E402
+from smrlab_plots import micro, report, style, throughput  # noqa: E402
 from smrlab_plots.data import InputError  # noqa: E402
 from smrlab_plots.report import FigureEntry, SkippedFigure  # noqa: E402
 

@@ -23,7 +23,8 @@ import pytest
 FAMILIES = ("guard", "deref", "alloc_retire")
 TIMEOUT = 60
 # <family>/<scheme>/real_time/threads:<n>
-NAME = re.compile(r"^(?P<family>[a-z_]+)/(?P<scheme>[a-z0-9_]+)/real_time/threads:(?P<threads>\d+)$")
+NAME = re.compile(
+    r"^(?P<family>[a-z_]+)/(?P<scheme>[a-z0-9_]+)/real_time/threads:(?P<threads>\d+)$")
 
 
 def _executable(variable: str, path: str) -> str:
