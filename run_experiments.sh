@@ -1,16 +1,22 @@
 #!/usr/bin/env bash
-# smrlab main job: set-up, release build, one sweep from an experiment preset, figures.
+# smrlab main job: set-up, release build, one sweep from an experiment preset, the Google
+# Benchmark micro suite, figures.
 # Results land in results/<date>-<host>-<preset>/ (see results/README.md).
 set -euo pipefail
 
 usage() {
   cat <<'USAGE'
 Usage: ./run_experiments.sh [--preset NAME|FILE] [--out DIR] [--resume] [--shard I/N]
-                            [--no-plots] [--jobs N] [-- SMRLAB_RUN_ARGS...]
+                            [--no-plots] [--no-micro] [--micro-min-time SECONDS]
+                            [--micro-repetitions N] [--jobs N] [-- SMRLAB_RUN_ARGS...]
        ./run_experiments.sh --merge --out DIR RUN_DIR... [--partial] [--no-plots]
 
 Builds the release preset and runs one sweep:
   build/release/smrlab run --preset FILE --out DIR [--resume] [SMRLAB_RUN_ARGS...]
+then the micro suite (the cost of a guard, a protected load, and allocate + retire +
+reclaim, per scheme, at 1..N threads) into DIR/micro.json:
+  build/release/smrlab_micro --benchmark_out=DIR/micro.json --benchmark_out_format=json
+                             --benchmark_repetitions=N --benchmark_min_time=SECONDS
 then draws the figures with plots/plot_results.py DIR (figures/index.html).
 With --merge it instead combines run folders (the shards of one sweep) into DIR with
 `smrlab merge` and draws the figures of the whole.
@@ -33,6 +39,14 @@ Options:
                       are all there, then draw the figures
   --partial           with --merge: merge even if shards are missing
   --no-plots          skip the figures
+  --no-micro          skip the micro suite (no micro.json, no micro_costs figure). It
+                      is skipped anyway for --shard (a slice of the sweep) and --merge,
+                      and with --resume when DIR already has a micro.json
+  --micro-min-time SECONDS
+                      minimum time of each micro benchmark run (default: 0.05)
+  --micro-repetitions N
+                      repetitions of each micro benchmark; the figure shows the median
+                      (default: 3)
   --jobs N            build parallelism (default: nproc)
   -- ARGS...          passed verbatim to `smrlab run` (e.g. -- --memory-cap 4GiB)
   --help              show this help
@@ -74,6 +88,9 @@ shard=""
 merge=0
 partial=0
 merge_inputs=()
+micro=1
+micro_min_time="0.05"
+micro_repetitions="3"
 jobs="$(nproc 2>/dev/null || echo 2)"
 extra_args=()
 
@@ -101,6 +118,19 @@ while [ "$#" -gt 0 ]; do
     --merge) merge=1 ;;
     --partial) partial=1 ;;
     --no-plots) plots=0 ;;
+    --no-micro) micro=0 ;;
+    --micro-min-time)
+      need_value "$@"
+      micro_min_time="$2"
+      shift
+      ;;
+    --micro-min-time=*) micro_min_time="${1#*=}" ;;
+    --micro-repetitions)
+      need_value "$@"
+      micro_repetitions="$2"
+      shift
+      ;;
+    --micro-repetitions=*) micro_repetitions="${1#*=}" ;;
     --jobs | -j)
       need_value "$@"
       jobs="$2"
@@ -128,6 +158,16 @@ done
 case "$jobs" in
   '' | *[!0-9]* | 0) die_usage "--jobs needs a positive integer, got '$jobs'" ;;
 esac
+case "$micro_repetitions" in
+  '' | *[!0-9]* | 0)
+    die_usage "--micro-repetitions needs a positive integer, got '$micro_repetitions'"
+    ;;
+esac
+# A positive decimal number of seconds, as Google Benchmark's --benchmark_min_time takes it.
+if ! [[ "$micro_min_time" =~ ^([0-9]+\.?[0-9]*|\.[0-9]+)$ ]] ||
+  ! [[ "$micro_min_time" =~ [1-9] ]]; then
+  die_usage "--micro-min-time needs a positive number of seconds (e.g. 0.05), got '$micro_min_time'"
+fi
 if [ -n "$shard" ]; then
   # smrlab checks it too; checked here so that a typo fails before the build.
   if ! [[ "$shard" =~ ^([0-9]+)/([0-9]+)$ ]] || [ "${BASH_REMATCH[1]}" -lt 1 ] ||
@@ -209,6 +249,18 @@ if [ -n "$shard" ] && [ "$plots" -eq 1 ]; then
   plots=0
 fi
 
+# The micro suite measures the machine, not the sweep: a shard would run it once per slice.
+if [ "$micro" -eq 1 ] && [ -n "$shard" ]; then
+  echo "run_experiments.sh: note: no micro suite for a shard (a slice of the sweep);" \
+    "run it once on the machine with ./run_experiments.sh --no-plots, or run" \
+    "build/release/smrlab_micro directly" >&2
+  micro=0
+elif [ "$micro" -eq 1 ] && [ "$merge" -eq 1 ]; then
+  echo "run_experiments.sh: note: --merge runs no micro suite (the shards have none);" \
+    "a micro.json put into the merged folder is drawn with the other figures" >&2
+  micro=0
+fi
+
 # Find the plotting interpreter now rather than after an hour-long sweep.
 python=""
 if [ "$plots" -eq 1 ]; then
@@ -231,13 +283,17 @@ banner "build (release)"
 # Schemes under schemes/ are always built; out-of-tree plugins only when SMRLAB_PLUGIN_DIRS
 # names their folders (the tests' example plugin is not swept by default).
 cmake --preset release -DSMRLAB_PLUGIN_DIRS="${SMRLAB_PLUGIN_DIRS:-}"
+# The release preset builds every target: smrlab and the micro suite, smrlab_micro, among them.
 cmake --build --preset release --parallel "$jobs"
 
 smrlab="$ROOT/build/release/smrlab"
-if [ ! -x "$smrlab" ]; then
-  echo "run_experiments.sh: error: the build did not produce $smrlab" >&2
-  exit 1
-fi
+smrlab_micro="$ROOT/build/release/smrlab_micro"
+for binary in "$smrlab" "$smrlab_micro"; do
+  if [ ! -x "$binary" ]; then
+    echo "run_experiments.sh: error: the build did not produce $binary" >&2
+    exit 1
+  fi
+done
 
 if [ "$merge" -eq 1 ]; then
   merge_cmd=("$smrlab" merge --out "$out_abs")
@@ -285,6 +341,41 @@ else
   fi
 fi
 
+# The micro suite writes to a temporary name, renamed when it finishes: an interrupted or
+# failed run leaves no half-written micro.json for the figures to trust.
+if [ "$micro" -eq 1 ] && [ "$resume" -eq 1 ] && [ -e "$out_abs/micro.json" ]; then
+  echo "run_experiments.sh: note: keeping the micro.json of the resumed run; delete it" \
+    "to measure again" >&2
+  micro=0
+fi
+if [ "$micro" -eq 1 ]; then
+  micro_tmp="$out_abs/micro.json.partial"
+  micro_cmd=("$smrlab_micro" --benchmark_format=console "--benchmark_out=$micro_tmp"
+    --benchmark_out_format=json "--benchmark_repetitions=$micro_repetitions"
+    "--benchmark_min_time=$micro_min_time")
+  banner "micro suite: ${micro_repetitions} repetition(s)," \
+    "min time ${micro_min_time}s -> ${out}/micro.json"
+  echo "+ $(printf '%q ' "${micro_cmd[@]}")"
+  rc=0
+  trap 'rm -f "$micro_tmp"' EXIT
+  "${micro_cmd[@]}" || rc=$?
+  trap - EXIT
+  if [ "$rc" -ne 0 ]; then
+    rm -f "$micro_tmp"
+    if [ "$rc" -eq 130 ]; then
+      echo "run_experiments.sh: interrupted in the micro suite; the sweep is complete in" \
+        "$out/results.csv. Run the micro suite and the figures with:" >&2
+    else
+      echo "run_experiments.sh: error: the micro suite failed (exit $rc); the sweep is" \
+        "complete in $out/results.csv. After fixing the cause, continue with (add" \
+        "--no-micro to skip the suite):" >&2
+    fi
+    echo "  $resume_hint" >&2
+    exit "$rc"
+  fi
+  mv -f "$micro_tmp" "$out_abs/micro.json"
+fi
+
 if [ "$plots" -eq 1 ]; then
   banner "figures"
   echo "+ $python plots/plot_results.py $out"
@@ -297,6 +388,9 @@ banner "done"
 echo "results: $out/results.csv"
 echo "         $out/timeseries.csv"
 echo "         $out/meta.json"
+if [ -e "$out_abs/micro.json" ]; then
+  echo "         $out/micro.json"
+fi
 if [ "$plots" -eq 1 ]; then
   echo "figures: $out/figures/index.html"
 elif [ -n "$shard" ]; then

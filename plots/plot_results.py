@@ -16,6 +16,9 @@ writes into RUN_DIR/figures (or --out), each figure as PNG and SVG:
   allocator_comparison   grouped bars, scheme x allocator, median throughput (only when
                          the run has more than one allocator)
   allocator_memory       the same for the allocator's peak bytes (when measured)
+  micro_costs            ns per operation per thread against threads of guard, deref and
+                         alloc_retire, one line per scheme (needs micro.json, the Google
+                         Benchmark micro suite's output; median of repetitions)
   compatibility          the scheme x structure matrix from meta.json's `compatibility`
   index.html             metadata, the figures, what was not drawn and why, the trials
                          that failed a check, meta.json
@@ -24,8 +27,8 @@ Only rows with status == ok are plotted. Trials that differ in pin policy, memor
 binding, fault, topology source or allocator are never pooled (smrlab_plots/data.py).
 
 Exit status: 0 figures written; 2 bad input (results.csv missing, empty, unreadable,
-lacking a core column or without an ok trial; timeseries.csv present but malformed;
-output folder not writable); 1 matplotlib/pandas missing.
+lacking a core column or without an ok trial; timeseries.csv or micro.json present but
+malformed; output folder not writable); 1 matplotlib/pandas missing.
 """
 
 from __future__ import annotations
@@ -48,11 +51,12 @@ except ImportError as exc:  # pragma: no cover - depends on the interpreter
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from smrlab_plots import allocators, compatibility, data, memory_bound, over_time  # noqa: E402
-from smrlab_plots import report, style, throughput  # noqa: E402
+from smrlab_plots import micro, report, style, throughput  # noqa: E402
 from smrlab_plots.data import InputError  # noqa: E402
 from smrlab_plots.report import FigureEntry, SkippedFigure  # noqa: E402
 
 PROG = "plot_results.py"
+MICRO_JSON = "micro.json"
 
 
 class _Figures:
@@ -90,6 +94,7 @@ def make_figures(run_dir: Path, out_dir: Path) -> list[Path]:
         raise InputError(f"{run_dir / 'results.csv'}: no trial with status ok to plot ({summary})")
     samples = data.load_timeseries(run_dir / "timeseries.csv")
     meta = data.load_meta(run_dir / "meta.json")
+    costs = micro.load_micro(run_dir / MICRO_JSON)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -136,6 +141,7 @@ def make_figures(run_dir: Path, out_dir: Path) -> list[Path]:
     measured = data.rows_of_allocator(data.measured_rows(results), chosen)
     _over_time(figures, measured, samples, variants, colours, subtitle)
     _allocators(figures, ok, names, pus)
+    _micro(figures, costs, colours)
     compat, cells = _compatibility(figures, meta, ok)
 
     figures.written.append(report.write_index(
@@ -209,6 +215,25 @@ def _allocators(figures: _Figures, ok, names: list[str], pus) -> None:
     )
 
 
+def _micro(figures: _Figures, costs, colours) -> None:
+    stem = "micro_costs"
+    if costs is None:
+        figures.skip(stem, f"no {MICRO_JSON} in the run folder (run_experiments.sh writes it "
+                           "unless given --no-micro, --shard or --merge; or run "
+                           f"smrlab_micro --benchmark_out=RUN_DIR/{MICRO_JSON} "
+                           "--benchmark_out_format=json)")
+        return
+    if costs.empty:
+        figures.skip(stem, f"{MICRO_JSON} has no benchmark that ran without error")
+        return
+    figures.save(
+        micro.draw_micro_costs(costs, colours),
+        FigureEntry(stem, "Cost of one primitive (micro suite)",
+                    report.MICRO_NOTE.format(statistic=micro.statistic_note(costs)),
+                    [report.MICRO_DETAIL]),
+    )
+
+
 def _compatibility(figures: _Figures, meta, ok):
     stem = "compatibility"
     if meta.data is None:
@@ -237,11 +262,13 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog=PROG,
         description="Draw the figures of one smrlab run (throughput, memory against the "
-        "schemes' bounds, unreclaimed objects over time, allocators, compatibility) and "
-        "an index.html that shows them. Reads RUN_DIR/results.csv, timeseries.csv and "
-        "meta.json (documented in results/README.md).",
+        "schemes' bounds, unreclaimed objects over time, allocators, micro-benchmark costs, "
+        "compatibility) and an index.html that shows them. Reads RUN_DIR/results.csv, "
+        "timeseries.csv, meta.json (documented in results/README.md) and micro.json (Google "
+        "Benchmark JSON of smrlab_micro).",
         epilog="Exit status: 0 done; 2 bad input (results.csv missing, empty, malformed or "
-        "without an ok trial; timeseries.csv malformed); 1 matplotlib/pandas missing.",
+        "without an ok trial; timeseries.csv or micro.json malformed); 1 matplotlib/pandas "
+        "missing.",
     )
     parser.add_argument("run_dir", metavar="RUN_DIR", type=Path,
                         help="run folder written by smrlab run (holds results.csv)")

@@ -38,6 +38,16 @@ TOPOLOGY_KEYS = ("packages", "numa_nodes", "cores", "pus")
 PROBLEM_COLUMNS = ["trial_id", "scheme", "structure", "workload", "threads", "allocator",
                    "pin_policy", "fault", "trial", "status", "valid", "teardown", "message"]
 
+# The notes of the micro_costs figure (plots/smrlab_plots/micro.py); {statistic} is
+# micro.statistic_note ("median of 3 repetitions").
+MICRO_NOTE = "Cost of one primitive, Google Benchmark, {statistic}; lower is better."
+MICRO_DETAIL = ("guard: enter and leave one operation; deref: a guard, a protected load of "
+                "one shared node and the release of the reference; alloc_retire: a guard, "
+                "make and retire, with the reclamation that retire triggers paid inside the "
+                "loop. y is nanoseconds per operation per thread (Google Benchmark's "
+                "wall-clock real_time times the thread count): flat means the primitive "
+                "scales. Schemes the sweep did not run appear here too.")
+
 STYLE = (
     "body{font-family:sans-serif;max-width:1400px;margin:1em auto;padding:0 1em}"
     "img{max-width:100%;border:1px solid #ddd}pre{background:#f6f6f6;padding:1em;"
@@ -205,6 +215,9 @@ def write_index(out_dir: Path, run_dir: Path, *, results: pd.DataFrame, ok: pd.D
             if compat.structure_info:
                 parts.append("<h3>Structure requirements</h3>"
                              + _traits_table(compat.structure_info))
+        if entry.stem == "micro_costs" and (run_dir / "micro.json").is_file():
+            parts.append(f'<p class="note">Data: <a href="{rel(run_dir / "micro.json")}">'
+                         "micro.json</a> (Google Benchmark JSON).</p>")
 
     parts.append("<h2>Figures not drawn</h2>")
     if skipped:

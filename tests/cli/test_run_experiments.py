@@ -18,7 +18,8 @@ def run(cwd: Path, *args: str) -> subprocess.CompletedProcess:
 def test_help_names_every_mode():
     p = run(ROOT, "--help")
     assert p.returncode == 0, p.stderr
-    for option in ("--preset", "--resume", "--shard", "--merge", "--partial", "--no-plots"):
+    for option in ("--preset", "--resume", "--shard", "--merge", "--partial", "--no-plots",
+                   "--no-micro", "--micro-min-time", "--micro-repetitions"):
         assert option in p.stdout
 
 
@@ -39,6 +40,13 @@ def test_bad_usage_fails_before_building_with_one_clear_line(tmp_path):
         ("stray",): "unexpected argument 'stray'",
         ("--out", str(done)): "already exists",
         ("--bogus",): "unknown option '--bogus'",
+        ("--micro-repetitions", "0"): "--micro-repetitions needs a positive integer, got '0'",
+        ("--micro-repetitions=2x",): "--micro-repetitions needs a positive integer, got '2x'",
+        ("--micro-repetitions",): "--micro-repetitions needs a value",
+        ("--micro-min-time", "0"): "--micro-min-time needs a positive number of seconds",
+        ("--micro-min-time", "0.0"): "--micro-min-time needs a positive number of seconds",
+        ("--micro-min-time=-1",): "--micro-min-time needs a positive number of seconds",
+        ("--micro-min-time", "1s"): "got '1s'",
     }
     for args, message in cases.items():
         p = run(tmp_path, *args)

@@ -202,6 +202,66 @@ def stall_series(scheme: str, fault: str, threads: int, trial: int, n: int = 40)
     return [level + (i * 7 + trial) % 5 for i in range(n)]
 
 
+def micro_entry(family, scheme, threads, real_time, *, aggregate=None, repetitions=1,
+                time_unit="ns", error=False):
+    """One entry of Google Benchmark's JSON "benchmarks" list, as smrlab_micro names it: a
+    plain run (aggregate None) or an aggregate ("median", "mean", "stddev", "cv")."""
+    run_name = f"{family}/{scheme}/real_time/threads:{threads}"
+    entry = {
+        "name": run_name + (f"_{aggregate}" if aggregate else ""),
+        "run_name": run_name, "run_type": "aggregate" if aggregate else "iteration",
+        "repetitions": repetitions, "repetition_index": 0, "threads": threads,
+        "iterations": 1000, "real_time": real_time, "cpu_time": real_time,
+        "time_unit": time_unit, "items_per_second": 1e9 / real_time if real_time else 0,
+    }
+    if aggregate:
+        entry.update(aggregate_name=aggregate, aggregate_unit="time")
+        del entry["repetition_index"]
+    if error:
+        entry.update(error_occurred=True, error_message="skipped")
+    return entry
+
+
+# Costs of the stall run's micro suite: real_time (wall time over all threads' operations)
+# such that real_time * threads is base * (1 + 0.5 * log2(threads)) ns per operation.
+MICRO_BASE_NS = {
+    "guard": {"ebr": 4.0, "hazard_pointers": 0.5, "hprc": 0.5, "none": 0.4},
+    "deref": {"ebr": 5.0, "hazard_pointers": 12.0, "hprc": 20.0, "none": 1.0},
+    "alloc_retire": {"ebr": 60.0, "hazard_pointers": 90.0, "hprc": 150.0, "none": 40.0},
+}
+
+
+def micro_cost(family, scheme, threads):
+    """ns per operation per thread that micro_doc's median aggregates stand for."""
+    return MICRO_BASE_NS[family][scheme] * (1 + 0.5 * (threads.bit_length() - 1))
+
+
+def micro_doc(threads=STALL_THREADS, repetitions=3):
+    """A micro.json with `repetitions` plain runs and the four aggregates of each benchmark
+    (as --benchmark_repetitions writes it): the median aggregate is micro_cost / threads
+    (real_time), the plain runs and the mean differ from it."""
+    entries = []
+    for family, costs in MICRO_BASE_NS.items():
+        for scheme in costs:
+            for t in threads:
+                median = micro_cost(family, scheme, t) / t
+                for i in range(repetitions):
+                    entries.append(micro_entry(family, scheme, t, median * (1.5 + i),
+                                               repetitions=repetitions))
+                for name, value in (("mean", median * 3), ("median", median),
+                                    ("stddev", 0.1), ("cv", 0.01)):
+                    entries.append(micro_entry(family, scheme, t, value, aggregate=name,
+                                               repetitions=repetitions))
+    return {"context": {"smrlab_git_rev": "abc1234", "num_cpus": 2}, "benchmarks": entries}
+
+
+def write_micro(run_dir: Path, value) -> Path:
+    path = run_dir / "micro.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(value if isinstance(value, str) else json.dumps(value, indent=2))
+    return path
+
+
 def stall_run(run_dir: Path, *, with_phase=True, with_meta=True) -> Path:
     """Write a complete synthetic stall-experiment run into run_dir; returns it."""
     results, samples = [], []
@@ -241,4 +301,5 @@ def stall_run(run_dir: Path, *, with_phase=True, with_meta=True) -> Path:
                       "git_rev": "abc1234"}],
             merged_from=["results/2025-01-30-a-stall", "results/2025-01-30-b-stall"],
         ))
+    write_micro(run_dir, micro_doc())
     return run_dir

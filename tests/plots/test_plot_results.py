@@ -18,13 +18,13 @@ import pytest
 from smrlab_plots import data
 from synthetic_run import (
     RESULT_COLUMNS, TIMESERIES_COLUMNS, known_rows, row, samples_of, stall_run, write_meta,
-    write_results, write_timeseries,
+    write_micro, write_results, write_timeseries,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "plots" / "plot_results.py"
 ALL_FIGURES = ("throughput", "memory_bound", "unreclaimed_over_time", "allocator_comparison",
-               "allocator_memory", "compatibility")
+               "allocator_memory", "micro_costs", "compatibility")
 
 
 def run_script(*args):
@@ -73,6 +73,9 @@ def test_index_shows_every_figure_the_metadata_and_the_matrix(stall):
     assert "Panels are split by fault" in page
     assert "threw: out of ids" in page  # the failed trial
     assert "None: every figure was drawn." in page
+    assert "Cost of one primitive, Google Benchmark, median of 3 repetitions; lower is " \
+           "better." in page
+    assert '<a href="../micro.json">micro.json</a>' in page
     assert "&quot;merged_from&quot;" in page  # meta.json in full
 
 
@@ -98,6 +101,7 @@ def test_older_run_without_timeseries_meta_pus_or_bound(tmp_path):
     assert "<b>unreclaimed_over_time</b>: no timeseries.csv in the run folder" in page
     assert "<b>allocator_comparison</b>: only one allocator in this run (system)" in page
     assert "<b>compatibility</b>: No meta.json in this run folder." in page
+    assert "<b>micro_costs</b>: no micro.json in the run folder" in page
     assert (d / "figures" / "memory_bound.png").is_file()
     assert not (d / "figures" / "unreclaimed_over_time.png").exists()
 
@@ -204,6 +208,33 @@ def test_malformed_timeseries_exit_2(tmp_path, text, needles):
     (d / "timeseries.csv").write_text(text)
     assert_input_error(run_script(d), *needles)
     assert not (d / "figures").exists()
+
+
+@pytest.mark.parametrize("text, needles", [
+    ('{"context": {}, "benchmarks": [{"name": "guard/ebr/real_time/threads:1",',
+     ("micro.json: not valid JSON", "line 1", "interrupted micro run")),
+    ('{"context": {}}', ("micro.json: not Google Benchmark JSON output",)),
+    ('{"benchmarks": [{"run_name": "guard/ebr/real_time/threads:1", "threads": 1, '
+     '"real_time": "fast"}]}',
+     ("micro.json: benchmark entry 1 (guard/ebr/real_time/threads:1): real_time is not a "
+      "number: 'fast'",)),
+])
+def test_malformed_micro_json_exit_2(tmp_path, text, needles):
+    d = tmp_path / "run"
+    write_results(d, known_rows())
+    write_micro(d, text)
+    assert_input_error(run_script(d), *needles)
+    assert not (d / "figures").exists()
+
+
+def test_micro_json_without_a_usable_benchmark_is_a_skipped_figure(tmp_path):
+    d = tmp_path / "run"
+    write_results(d, known_rows())
+    write_micro(d, {"context": {}, "benchmarks": []})
+    result = run_script(d)
+    assert result.returncode == 0, result.stderr
+    page = (d / "figures" / "index.html").read_text()
+    assert "<b>micro_costs</b>: micro.json has no benchmark that ran without error" in page
 
 
 def test_missing_matplotlib_exit_1_names_the_packages(tmp_path):

@@ -1,0 +1,79 @@
+// smrlab_micro: registers guard/<scheme>, deref/<scheme> and alloc_retire/<scheme> for every
+// scheme of the generated registry (plugins included, with no edit here), each at the thread
+// counts of micro_thread_counts.hpp, and runs them with Google Benchmark's own command line
+// (--help, --benchmark_filter, --benchmark_format=json, --benchmark_out, ...).
+#include <benchmark/benchmark.h>
+
+#include <cstdio>
+#include <string>
+#include <thread>
+
+#include "harness/micro/micro_benchmarks.hpp"
+#include "harness/micro/micro_thread_counts.hpp"
+#include "harness/type_lists.hpp"
+#include "smrlab/build_info.hpp"
+#include "smrlab/registry_generated.hpp"
+
+namespace {
+
+using setup_fn = void (*)(const benchmark::State&);
+
+template <class S>
+void register_family(const std::string& family, void (*body)(benchmark::State&), setup_fn setup,
+                     setup_fn teardown, unsigned hardware_threads) {
+  const std::string name = family + "/" + std::string(S::name);
+  auto* b = benchmark::RegisterBenchmark(name.c_str(), body);
+  b->Setup(setup)->Teardown(teardown)->UseRealTime()->Unit(benchmark::kNanosecond);
+  for (const int t : smrlab::micro::thread_counts(hardware_threads, S::traits.max_threads)) {
+    b->Threads(t);
+  }
+}
+
+void register_all(unsigned hardware_threads) {
+  namespace m = smrlab::micro;
+  smr::for_each_type(smrlab::generated::schemes{}, [&]<class S>() {
+    static_assert(smr::check_scheme<S>());
+    register_family<S>("guard", &m::guard<S>, &m::setup_domain<S>, &m::teardown_domain<S>,
+                       hardware_threads);
+    register_family<S>("deref", &m::deref<S>, &m::setup_deref<S>, &m::teardown_deref<S>,
+                       hardware_threads);
+    register_family<S>("alloc_retire", &m::alloc_retire<S>, &m::setup_domain<S>,
+                       &m::teardown_alloc_retire<S>, hardware_threads);
+  });
+}
+
+void print_help() {
+  std::printf(
+      "smrlab_micro: Google Benchmark micro suite of the smrlab schemes (harness/micro/).\n"
+      "Per registered scheme, at 1, 2, 4, ... hardware threads (capped by the scheme):\n"
+      "  guard/<scheme>         construct and destroy one operation guard\n"
+      "  deref/<scheme>         a guard, a protected load of one shared node, its release\n"
+      "  alloc_retire/<scheme>  a guard, make + retire; reclamation amortised inside retire\n"
+      "Times are wall-clock (real_time) per operation of all threads together.\n"
+      "Google Benchmark's options:\n\n");
+  benchmark::PrintDefaultHelp();
+}
+
+std::string scheme_names() {
+  std::string names;
+  smr::for_each_type(smrlab::generated::schemes{}, [&]<class S>() {
+    if (!names.empty()) names += ",";
+    names += std::string(S::name);
+  });
+  return names;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv, &print_help);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::AddCustomContext("smrlab_version", SMRLAB_VERSION);
+  benchmark::AddCustomContext("smrlab_git_rev", SMRLAB_GIT_REV);
+  benchmark::AddCustomContext("smrlab_build_type", SMRLAB_BUILD_TYPE);
+  benchmark::AddCustomContext("smrlab_schemes", scheme_names());
+  register_all(std::thread::hardware_concurrency());
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

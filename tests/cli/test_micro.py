@@ -1,0 +1,156 @@
+"""Tests of the `smrlab_micro` Google Benchmark suite (harness/micro/): every scheme that
+`smrlab list` prints (plugins included) has the three benchmark families at the expected
+thread counts, a short JSON run has one entry per scheme x thread count, the alloc_retire
+teardown check (everything retired is reclaimed) passes, and Google Benchmark's own
+command line is there. Nothing here depends on how fast anything is.
+
+    SMRLAB_BIN=build/release/smrlab $(scripts/find_python.sh --with-pytest) -m pytest \
+        tests/cli/test_micro.py -q
+
+The micro binary is $SMRLAB_MICRO_BIN, else `smrlab_micro` next to $SMRLAB_BIN.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+FAMILIES = ("guard", "deref", "alloc_retire")
+TIMEOUT = 60
+# <family>/<scheme>/real_time/threads:<n>
+NAME = re.compile(
+    r"^(?P<family>[a-z_]+)/(?P<scheme>[a-z0-9_]+)/real_time/threads:(?P<threads>\d+)$")
+
+
+def _executable(variable: str, path: str) -> str:
+    p = Path(path)
+    if not p.is_absolute():
+        p = (Path.cwd() / p).resolve()
+    if not (p.is_file() and os.access(p, os.X_OK)):
+        pytest.fail(f"{variable}={path} is not an executable file", pytrace=False)
+    return str(p)
+
+
+def smrlab_bin() -> str:
+    path = os.environ.get("SMRLAB_BIN")
+    if not path:
+        pytest.fail("SMRLAB_BIN is not set: point it at the smrlab binary, e.g. "
+                    "SMRLAB_BIN=build/release/smrlab python3 -m pytest tests/cli",
+                    pytrace=False)
+    return _executable("SMRLAB_BIN", path)
+
+
+def micro_bin() -> str:
+    path = os.environ.get("SMRLAB_MICRO_BIN")
+    if path:
+        return _executable("SMRLAB_MICRO_BIN", path)
+    return _executable("SMRLAB_MICRO_BIN (default: next to SMRLAB_BIN)",
+                       str(Path(smrlab_bin()).with_name("smrlab_micro")))
+
+
+def run(binary: str, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([binary, *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=TIMEOUT, check=False)
+
+
+def expected_thread_counts(max_threads: int) -> list[int]:
+    """As harness/micro/micro_thread_counts.hpp: powers of two up to the hardware threads,
+    the hardware-thread count itself, capped by the scheme's max_threads (0: no cap)."""
+    top = max(1, os.cpu_count() or 1)
+    if max_threads:
+        top = min(top, max_threads)
+    counts = []
+    n = 1
+    while n <= top:
+        counts.append(n)
+        n *= 2
+    if counts[-1] != top:
+        counts.append(top)
+    return counts
+
+
+@pytest.fixture(scope="module")
+def schemes() -> dict[str, int]:
+    """scheme name -> max_threads, as `smrlab list --format json` prints them."""
+    p = run(smrlab_bin(), "list", "--format", "json")
+    assert p.returncode == 0, p.stderr
+    listed = json.loads(p.stdout)["schemes"]
+    assert listed, "smrlab list printed no scheme"
+    return {s["name"]: int(s["max_threads"]) for s in listed}
+
+
+@pytest.fixture(scope="module")
+def listed_benchmarks() -> list[tuple[str, str, int]]:
+    p = run(micro_bin(), "--benchmark_list_tests=true")
+    assert p.returncode == 0, p.stderr
+    out = []
+    for line in p.stdout.splitlines():
+        m = NAME.match(line.strip())
+        assert m, f"unexpected benchmark name {line!r}"
+        out.append((m["family"], m["scheme"], int(m["threads"])))
+    return out
+
+
+def test_every_listed_scheme_is_in_every_family_at_its_thread_counts(schemes, listed_benchmarks):
+    assert len(set(listed_benchmarks)) == len(listed_benchmarks), "a benchmark is listed twice"
+    for scheme, max_threads in schemes.items():
+        for family in FAMILIES:
+            threads = [t for f, s, t in listed_benchmarks if f == family and s == scheme]
+            assert threads == expected_thread_counts(max_threads), (family, scheme, threads)
+    extra = {s for _, s, _ in listed_benchmarks} - set(schemes)
+    assert not extra, f"benchmarks of schemes smrlab list does not know: {extra}"
+    assert {f for f, _, _ in listed_benchmarks} == set(FAMILIES)
+
+
+def test_a_json_run_has_one_entry_per_scheme_and_thread_count(tmp_path, schemes,
+                                                              listed_benchmarks):
+    out = tmp_path / "guard.json"
+    p = run(micro_bin(), "--benchmark_filter=^guard/", "--benchmark_min_time=0.01",
+            "--benchmark_format=json", f"--benchmark_out={out}", "--benchmark_out_format=json",
+            cwd=tmp_path)
+    assert p.returncode == 0, p.stderr
+    for text in (p.stdout, out.read_text(encoding="utf-8")):
+        doc = json.loads(text)
+        context = doc["context"]
+        assert context["smrlab_git_rev"]
+        assert context["smrlab_build_type"]
+        assert sorted(context["smrlab_schemes"].split(",")) == sorted(schemes)
+        entries = doc["benchmarks"]
+        got = sorted((e["run_name"].split("/")[1], int(e["threads"])) for e in entries)
+        want = sorted((s, t) for f, s, t in listed_benchmarks if f == "guard")
+        assert got == want
+        for e in entries:
+            assert e["run_type"] == "iteration"
+            assert e["time_unit"] == "ns"
+            assert e["real_time"] > 0 and e["items_per_second"] > 0, e
+
+
+def test_alloc_retire_reclaims_everything_it_retired(schemes):
+    # Teardown aborts the run unless retired == reclaimed after reclaim_all_quiescent.
+    p = run(micro_bin(), "--benchmark_filter=^alloc_retire/", "--benchmark_min_time=0.01",
+            "--benchmark_format=json")
+    assert p.returncode == 0, p.stderr
+    entries = json.loads(p.stdout)["benchmarks"]
+    assert {e["run_name"].split("/")[1] for e in entries} == set(schemes)
+    for e in entries:
+        assert 0.0 <= e["reclaimed_in_loop"] <= 1.0, e
+    # The scheme that never reclaims before teardown, and the one that frees at once.
+    by_scheme = {e["run_name"].split("/")[1]: e["reclaimed_in_loop"] for e in entries}
+    if "none" in by_scheme:
+        assert by_scheme["none"] == 0.0
+    if "immediate_free" in by_scheme:
+        assert by_scheme["immediate_free"] == 1.0
+
+
+def test_google_benchmark_command_line():
+    p = run(micro_bin(), "--help")
+    assert p.returncode == 0, p.stderr
+    assert "--benchmark_filter" in p.stdout + p.stderr
+    p = run(micro_bin(), "--no-such-flag")
+    assert p.returncode != 0
+    assert "--no-such-flag" in p.stderr
