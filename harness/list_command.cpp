@@ -30,10 +30,14 @@ std::string list_text() {
   }
   out += "\nStructures\n";
   for (const auto& d : structures()) {
-    out += fmt::format("  {:<18} kind={:<5} k={} l_max={} alpha={} traverses_deleted={}  {}\n",
+    out += fmt::format("  {:<18} kind={:<5} k={} l_max={} alpha={} traverses_deleted={}{}  {}\n",
                        d.name, smr::to_string(d.kind), d.requirements.hazards_per_thread,
                        d.requirements.links_per_node, d.requirements.transient_links,
-                       yes_no(d.requirements.traverses_deleted_nodes), d.description);
+                       yes_no(d.requirements.traverses_deleted_nodes),
+                       d.requirements.only_scheme.empty()
+                           ? std::string()
+                           : " only_on=" + std::string(d.requirements.only_scheme),
+                       d.description);
   }
   out += "\nMatrix (scheme x structure)\n";
   for (const auto& d : structures()) {
@@ -65,7 +69,8 @@ std::string list_json() {
                                {"hazards_per_thread", d.requirements.hazards_per_thread},
                                {"links_per_node", d.requirements.links_per_node},
                                {"transient_links", d.requirements.transient_links},
-                               {"traverses_deleted_nodes", d.requirements.traverses_deleted_nodes}});
+                               {"traverses_deleted_nodes", d.requirements.traverses_deleted_nodes},
+                               {"only_scheme", d.requirements.only_scheme}});
     for (const auto& s : schemes()) {
       const auto why = pairing_unavailable(s, d);
       j["matrix"].push_back({{"scheme", s.name},

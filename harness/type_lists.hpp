@@ -45,7 +45,7 @@ template <class... Ss, template <class> class... DSs>
 struct compatible_pairings<type_list<Ss...>, template_list<DSs...>> {
  private:
   template <class S, template <class> class DS>
-  using one = std::conditional_t<compatible(S::traits, DS<S>::requirements),
+  using one = std::conditional_t<compatible(S::name, S::traits, DS<S>::requirements),
                                  type_list<pairing<S, DS<S>>>, type_list<>>;
   template <class S>
   using row = concat_t<one<S, DSs>...>;

@@ -37,6 +37,11 @@ struct structure_requirements {
   unsigned hazards_per_thread = 1;       // k: local references alive at once in one operation
   unsigned links_per_node = 1;           // l_max
   unsigned transient_links = 0;          // alpha: live links that may point at a deleted node
+  // Non-empty: the structure is a peer library's own implementation whose reclamation is that
+  // library's (libcds's TreiberStack on its hazard pointers, liburcu's stack on RCU), so it
+  // pairs with the one scheme of this name, the adapter that sets that library up, and no other.
+  // It runs as a reference row beside the structures written against the contract.
+  std::string_view only_scheme = {};
 };
 
 // Everything a scheme's bound formula may depend on.
@@ -88,7 +93,9 @@ constexpr std::array<requirement_check, 1> requirement_checks(const scheme_trait
 }
 
 // Whether the pairing exists; used at compile time to build the cross product.
-constexpr bool compatible(const scheme_traits& s, const structure_requirements& r) {
+constexpr bool compatible(std::string_view scheme, const scheme_traits& s,
+                          const structure_requirements& r) {
+  if (!r.only_scheme.empty() && r.only_scheme != scheme) return false;
   for (const auto& c : requirement_checks(s, r)) {
     if (c.structure_requires && !c.scheme_provides) return false;
   }
@@ -100,6 +107,11 @@ inline std::optional<std::string> incompatibility(std::string_view scheme,
                                                   const scheme_traits& s,
                                                   std::string_view structure,
                                                   const structure_requirements& r) {
+  if (!r.only_scheme.empty() && r.only_scheme != scheme) {
+    return std::string(structure) + " is " + std::string(r.only_scheme) +
+           "'s own structure and runs only on it: its reclamation is that library's (" +
+           std::string(scheme) + ")";
+  }
   for (const auto& c : requirement_checks(s, r)) {
     if (c.structure_requires && !c.scheme_provides) {
       return std::string(structure) + " requires " + std::string(c.trait) + ": it " +

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import data
+from . import data, peer_ratios
 
 # (label, dotted key in meta.json), in the order of the header block.
 METADATA_FIELDS = (
@@ -218,6 +218,22 @@ def write_index(out_dir: Path, run_dir: Path, *, results: pd.DataFrame, ok: pd.D
         if entry.stem == "micro_costs" and (run_dir / "micro.json").is_file():
             parts.append(f'<p class="note">Data: <a href="{rel(run_dir / "micro.json")}">'
                          "micro.json</a> (Google Benchmark JSON).</p>")
+
+    ratios = peer_ratios.ratio_table(results)
+    if not ratios.empty:
+        parts.append('<h2 id="peer_ratios">Against the peers: ratios measured side by side</h2>')
+        parts.append("<p>Median throughput of ours over the peer's, in this run, per "
+                     "configuration both were measured in (above 1: ours is faster). The "
+                     "comparisons are listed in plots/smrlab_plots/peer_ratios.py; "
+                     "plots/ratio_table.py prints the same table.</p>")
+        shown = ratios.assign(ours_Mops_s=(ratios["ours_median"] / 1e6).round(3),
+                              theirs_Mops_s=(ratios["theirs_median"] / 1e6).round(3),
+                              ratio=ratios["ratio"].round(3))
+        columns = ["comparison", "ours", "theirs", "workload", "threads"]
+        if shown["variant"].astype(str).str.len().gt(0).any():
+            columns.append("variant")
+        columns += ["ours_Mops_s", "ours_trials", "theirs_Mops_s", "theirs_trials", "ratio"]
+        parts.append(html_table(shown, columns))
 
     parts.append("<h2>Figures not drawn</h2>")
     if skipped:

@@ -9,14 +9,26 @@ TEST(scheme_traits, a_structure_that_traverses_deleted_nodes_needs_a_scheme_that
   const smr::scheme_traits epoch{.traverses_deleted_nodes = true};
   const smr::structure_requirements deque{.traverses_deleted_nodes = true};
   const smr::structure_requirements stack{};
-  EXPECT_FALSE(smr::compatible(hp, deque));
-  EXPECT_TRUE(smr::compatible(epoch, deque));
-  EXPECT_TRUE(smr::compatible(hp, stack));
+  EXPECT_FALSE(smr::compatible("hazard_pointers", hp, deque));
+  EXPECT_TRUE(smr::compatible("ebr", epoch, deque));
+  EXPECT_TRUE(smr::compatible("hazard_pointers", hp, stack));
   const auto why = smr::incompatibility("hazard_pointers", hp, "deque", deque);
   ASSERT_TRUE(why.has_value());
   EXPECT_NE(why->find("traverses_deleted_nodes"), std::string::npos);
   EXPECT_NE(why->find("hazard_pointers"), std::string::npos);
   EXPECT_FALSE(smr::incompatibility("ebr", epoch, "deque", deque).has_value());
+}
+
+TEST(scheme_traits, a_peer_librarys_own_structure_pairs_with_its_scheme_only) {
+  const smr::scheme_traits any{.traverses_deleted_nodes = true};
+  const smr::structure_requirements peer_stack{.only_scheme = "libcds_hp"};
+  EXPECT_TRUE(smr::compatible("libcds_hp", any, peer_stack));
+  EXPECT_FALSE(smr::compatible("hazard_pointers", any, peer_stack));
+  EXPECT_FALSE(smr::incompatibility("libcds_hp", any, "cds_stack", peer_stack).has_value());
+  const auto why = smr::incompatibility("ebr", any, "cds_stack", peer_stack);
+  ASSERT_TRUE(why.has_value());
+  EXPECT_NE(why->find("libcds_hp"), std::string::npos);
+  EXPECT_NE(why->find("ebr"), std::string::npos);
 }
 
 TEST(scheme_traits, thread_limit_names_the_reason) {
