@@ -24,6 +24,12 @@ struct scheme_traits {
   bool type_stable_memory = false;
   // The scheme calls the node's clean-up and terminate callbacks (link-counting schemes).
   bool needs_structure_callbacks = false;
+  // Links carry reference counts (valois_rc, hprc): a value installed with cas() or store()
+  // must be held by a reference while the count is taken. When false, a structure may install a
+  // value it read with a plain load out of a node it protects (Treiber's pop installs top->next
+  // without protecting it). Conservative default: true, so a scheme that does not say keeps
+  // every structure on the fully protected path.
+  bool counted_links = true;
   // Largest number of threads that may use one domain at once; 0 = no limit.
   unsigned max_threads = 0;
   // Why max_threads is set, printed when a run asks for more.

@@ -98,7 +98,8 @@ class libcds_ellen_bintree {
 
  private:
   typename S::domain& domain_;
-  std::optional<libcds_ellen_detail::walkable_set> set_;
+  // The root on a cache line of its own (see libcds_treiber_stack).
+  alignas(64) std::optional<libcds_ellen_detail::walkable_set> set_;
 };
 
 }  // namespace smr_peers

@@ -323,6 +323,7 @@ struct libcds_hp_flavour {
       .robust_to_stalled_threads = true,
       .type_stable_memory = false,
       .needs_structure_callbacks = false,
+      .counted_links = false,
   };
   // Each thread's retired array holds at most R (libcds scans when it is full): N*R in all, the
   // bound of hazard_pointers with the same R. The adapter sizes libcds for N+1 threads (the
@@ -345,6 +346,7 @@ struct libcds_dhp_flavour {
       .robust_to_stalled_threads = true,
       .type_stable_memory = false,
       .needs_structure_callbacks = false,
+      .counted_links = false,
   };
   static std::optional<std::uint64_t> bound(const smr::bound_inputs& /*unused*/) {
     return std::nullopt;

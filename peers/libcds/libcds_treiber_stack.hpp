@@ -59,7 +59,10 @@ class libcds_treiber_stack {
     using allocator = typename libcds_hp::template counting_allocator<int>;
   };
   typename S::domain& domain_;
-  std::optional<cds::container::TreiberStack<libcds_hp::counting_gc, value_type, traits>> stack_;
+  // On a cache line of its own, like treiber_stack's head: libcds's top pointer is the
+  // stack's first word, and nodes the allocator places next to this object must not share it.
+  alignas(64) std::optional<
+      cds::container::TreiberStack<libcds_hp::counting_gc, value_type, traits>> stack_;
 };
 
 }  // namespace smr_peers

@@ -84,7 +84,8 @@ class urcu_lfstack {
   }
 
   typename S::domain& domain_;
-  cds_lfs_stack stack_{};
+  // liburcu's head on a cache line of its own (see treiber_stack).
+  alignas(64) cds_lfs_stack stack_{};
 };
 
 }  // namespace smr_peers

@@ -82,6 +82,7 @@ struct urcu_scheme : smr::pointer_scheme_types {
           false,  // a reader stalled inside an operation stops grace periods
       .type_stable_memory = false,
       .needs_structure_callbacks = false,
+      .counted_links = false,
   };
   static std::optional<std::uint64_t> bound(const smr::bound_inputs& /*unused*/) {
     return std::nullopt;

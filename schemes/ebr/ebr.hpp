@@ -29,6 +29,7 @@ struct ebr : pointer_scheme_types {
       .robust_to_stalled_threads = false,
       .type_stable_memory = false,
       .needs_structure_callbacks = false,
+      .counted_links = false,
   };
   static std::optional<std::uint64_t> bound(const bound_inputs& /*unused*/) {
     return std::nullopt;

@@ -37,6 +37,7 @@ struct hazard_pointers : pointer_scheme_types {
       .robust_to_stalled_threads = true,
       .type_stable_memory = false,
       .needs_structure_callbacks = false,
+      .counted_links = false,
   };
 
   // The scan threshold R for n registered threads with k hazards each.

@@ -48,6 +48,7 @@ struct hprc {
       .robust_to_stalled_threads = true,
       .type_stable_memory = false,
       .needs_structure_callbacks = true,
+      .counted_links = true,
   };
 
   // Hazards the scheme itself needs beyond the structure's k: a structure's clean-up callback,

@@ -24,6 +24,7 @@ struct immediate_free : pointer_scheme_types {
       .robust_to_stalled_threads = true,
       .type_stable_memory = false,
       .needs_structure_callbacks = false,
+      .counted_links = false,
       .max_threads = 1,
       .max_threads_reason = "it frees memory at retire, which is safe only single-threaded",
   };

@@ -23,6 +23,7 @@ struct none : pointer_scheme_types {
       .robust_to_stalled_threads = true,  // stalls cannot hold back what is never reclaimed
       .type_stable_memory = false,
       .needs_structure_callbacks = false,
+      .counted_links = false,
   };
   static std::optional<std::uint64_t> bound(const bound_inputs& /*unused*/) {
     return std::nullopt;

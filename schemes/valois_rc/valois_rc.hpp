@@ -412,6 +412,7 @@ struct valois_rc {
       .robust_to_stalled_threads = false,  // a stalled thread's ref pins a chain
       .type_stable_memory = true,          // slots return to the pool, never to the allocator
       .needs_structure_callbacks = false,  // links are released through for_each_link
+      .counted_links = true,
       .max_threads = 0,
   };
   static std::optional<std::uint64_t> bound(const bound_inputs& /*unused*/) {

@@ -1,6 +1,8 @@
 // treiber_stack: Treiber's lock-free stack (1986), written once against the scheme contract.
 // Push: CAS the head from the old top to the new node. Pop: dereference the head (a protected
-// reference), CAS the head to the top's next, retire the old top. The ABA problem of the
+// reference), CAS the head to the top's next, retire the old top. A lost CAS backs off
+// exponentially (structures/backoff.hpp). Only link-counting schemes (counted_links) need the
+// old top in push and the next in pop protected too. The ABA problem of the
 // classic version is what the schemes prevent: a protected top cannot be freed and reused.
 #pragma once
 
@@ -12,6 +14,7 @@
 #include <vector>
 
 #include "schemes/scheme.hpp"
+#include "structures/backoff.hpp"
 #include "structures/clean_up.hpp"
 #include "structures/structure.hpp"
 
@@ -73,27 +76,50 @@ class treiber_stack {
   void push(handle& h, value_type v) {
     const typename S::guard g(h);
     auto n = h.template make<node>(v);
+    exponential_backoff backoff;
     for (;;) {
-      // Protected, so that link-counting schemes may count the new node's claim on it.
-      auto top = h.deref(head_);
-      h.store(n->next, top.ptr());
-      if (h.cas(head_, top.ptr(), n.ptr())) return;
+      if constexpr (S::traits.counted_links) {
+        // Protected, so that link-counting schemes may count the new node's claim on it.
+        auto top = h.deref(head_);
+        h.store(n->next, top.ptr());
+        if (h.cas(head_, top.ptr(), n.ptr())) return;
+      } else {
+        // The old top is only compared and installed, never dereferenced: a snapshot will do.
+        // Acquire pairs with the CAS that published it (nothing of it is read, but the next
+        // push's CAS must not be reordered before the read that fed it).
+        const marked_ptr<node> top = head_.load(std::memory_order_acquire);
+        h.store(n->next, top);
+        if (h.cas(head_, top, n.ptr())) return;
+      }
+      backoff();
     }
   }
 
   std::optional<value_type> pop(handle& h) {
     const typename S::guard g(h);
+    exponential_backoff backoff;
     for (;;) {
       auto top = h.deref(head_);
       if (!top) return std::nullopt;
-      // Protected, not just read: the CAS's new value must be kept alive by a reference, or a
-      // link-counting scheme could count a node that was freed in the meantime.
-      auto next = h.deref(top->next);
-      if (h.cas(head_, top.ptr(), next.ptr())) {
+      bool popped = false;
+      if constexpr (S::traits.counted_links) {
+        // Protected, not just read: the CAS's new value must be kept alive by a reference, or
+        // a link-counting scheme could count a node that was freed in the meantime.
+        auto next = h.deref(top->next);
+        popped = h.cas(head_, top.ptr(), next.ptr());
+      } else {
+        // Read out of the protected top and only installed, never dereferenced here. If the
+        // CAS succeeds, head still held top, and top (protected, so never freed and reused)
+        // still held this next: a popped node is never pushed again. Acquire pairs with the
+        // store that set it in push.
+        popped = h.cas(head_, top.ptr(), top->next.load(std::memory_order_acquire));
+      }
+      if (popped) {
         const value_type v = top->value;
         h.retire(std::move(top));
         return v;
       }
+      backoff();
     }
   }
 
@@ -103,7 +129,9 @@ class treiber_stack {
 
  private:
   typename S::domain& domain_;
-  typename S::template link<node> head_;
+  // The one word every operation CASes: on a cache line of its own, so that the nodes the
+  // allocator places next to the stack object do not share it.
+  alignas(64) typename S::template link<node> head_;
 };
 
 }  // namespace smr

@@ -29,6 +29,7 @@ struct quiescent_counter : smr::pointer_scheme_types {
       .robust_to_stalled_threads = false,
       .type_stable_memory = false,
       .needs_structure_callbacks = false,
+      .counted_links = false,
   };
   static std::optional<std::uint64_t> bound(const smr::bound_inputs& /*unused*/) {
     return std::nullopt;
