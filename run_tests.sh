@@ -14,7 +14,9 @@ For each preset (default: release asan tsan):
   cmake --build --preset P --parallel JOBS
   ctest --preset P                            (release, debug: every test, including the
                                                CLI and plotting pytest suites)
-  ctest --preset P -L 'unit|conformance'      (asan, tsan)
+  ctest --preset P -L 'unit|conformance'      (asan, tsan: these presets build the tests
+                                               only, not smrlab or smrlab_micro; tsan
+                                               leaves out the peers, see README)
 
 Options:
   --presets LIST   space-separated presets from CMakePresets.json

@@ -18,26 +18,25 @@ std::string thread_note(const smr::scheme_traits& t) {
 
 std::string list_text() {
   std::string out = "Schemes\n";
-  out += fmt::format("  {:<18} {:<9} {:<8} {:<8} {:<8} {:<9}  {}\n", "name", "traverses", "bounded",
-                     "robust", "typestbl", "callbacks", "description");
+  out += fmt::format("  {:<18} {:<9} {:<8} {:<8} {:<8} {:<9} {:<7}  {}\n", "name", "traverses",
+                     "bounded", "robust", "typestbl", "callbacks", "counted", "description");
   for (const auto& s : schemes()) {
-    out += fmt::format("  {:<18} {:<9} {:<8} {:<8} {:<8} {:<9}  {}{}\n", s.name,
-                       yes_no(s.traits.traverses_deleted_nodes), yes_no(s.traits.bounded_garbage),
-                       yes_no(s.traits.robust_to_stalled_threads),
-                       yes_no(s.traits.type_stable_memory),
-                       yes_no(s.traits.needs_structure_callbacks), s.description,
-                       thread_note(s.traits));
+    out +=
+        fmt::format("  {:<18} {:<9} {:<8} {:<8} {:<8} {:<9} {:<7}  {}{}\n", s.name,
+                    yes_no(s.traits.traverses_deleted_nodes), yes_no(s.traits.bounded_garbage),
+                    yes_no(s.traits.robust_to_stalled_threads), yes_no(s.traits.type_stable_memory),
+                    yes_no(s.traits.needs_structure_callbacks), yes_no(s.traits.counted_links),
+                    s.description, thread_note(s.traits));
   }
   out += "\nStructures\n";
   for (const auto& d : structures()) {
-    out += fmt::format("  {:<18} kind={:<5} k={} l_max={} alpha={} traverses_deleted={}{}  {}\n",
-                       d.name, smr::to_string(d.kind), d.requirements.hazards_per_thread,
-                       d.requirements.links_per_node, d.requirements.transient_links,
-                       yes_no(d.requirements.traverses_deleted_nodes),
-                       d.requirements.only_scheme.empty()
-                           ? std::string()
-                           : " only_on=" + std::string(d.requirements.only_scheme),
-                       d.description);
+    out += fmt::format(
+        "  {:<18} kind={:<5} k={} l_max={} alpha={} traverses_deleted={}{}  {}\n", d.name,
+        smr::to_string(d.kind), d.requirements.hazards_per_thread, d.requirements.links_per_node,
+        d.requirements.transient_links, yes_no(d.requirements.traverses_deleted_nodes),
+        d.requirements.only_scheme.empty() ? std::string()
+                                           : " only_on=" + std::string(d.requirements.only_scheme),
+        d.description);
   }
   out += "\nMatrix (scheme x structure)\n";
   for (const auto& d : structures()) {
@@ -60,6 +59,7 @@ std::string list_json() {
                             {"robust_to_stalled_threads", s.traits.robust_to_stalled_threads},
                             {"type_stable_memory", s.traits.type_stable_memory},
                             {"needs_structure_callbacks", s.traits.needs_structure_callbacks},
+                            {"counted_links", s.traits.counted_links},
                             {"max_threads", s.traits.max_threads}});
   }
   for (const auto& d : structures()) {
