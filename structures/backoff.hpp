@@ -10,13 +10,13 @@
 
 namespace smr {
 
+// FirstSpins: the first wait, in spin-wait hints; MaxSpins: the longest, after which each
+// further loss yields. The defaults are those of libcds's exponential back-off (16 .. 16K).
+template <unsigned FirstSpins = 16, unsigned MaxSpins = 16 * 1024>
 class exponential_backoff {
  public:
-  static constexpr unsigned first_spins = 16;
-  static constexpr unsigned max_spins = 16 * 1024;
-
-  void operator()() noexcept {
-    if (spins_ > max_spins) {
+  void pause() noexcept {
+    if (spins_ > MaxSpins) {
       std::this_thread::yield();
       return;
     }
@@ -37,7 +37,7 @@ class exponential_backoff {
 #endif
   }
 
-  unsigned spins_ = first_spins;
+  unsigned spins_ = FirstSpins;
 };
 
 }  // namespace smr

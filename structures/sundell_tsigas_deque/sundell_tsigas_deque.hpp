@@ -43,6 +43,7 @@
 #include <vector>
 
 #include "schemes/scheme.hpp"
+#include "structures/backoff.hpp"
 #include "structures/clean_up.hpp"
 #include "structures/structure.hpp"
 
@@ -275,28 +276,9 @@ class sundell_tsigas_deque {
   static ptr unmarked(const ref& r) noexcept { return ptr(r.get()); }
   static ptr marked(const ref& r) noexcept { return ptr(r.get(), 1); }
 
-  // Back-off between failed CAS attempts: exponential spinning, then yielding (the suite runs
-  // oversubscribed too).
-  class backoff {
-   public:
-    void pause() noexcept {
-      if (spins_ > max_spins) {
-        std::this_thread::yield();
-        return;
-      }
-      for (unsigned i = 0; i < spins_; ++i) cpu_relax();
-      spins_ *= 2;
-    }
-
-   private:
-    static void cpu_relax() noexcept {
-#if defined(__x86_64__) || defined(__i386__)
-      __builtin_ia32_pause();
-#endif
-    }
-    static constexpr unsigned max_spins = 64;
-    unsigned spins_ = 1;
-  };
+  // Back-off between failed CAS attempts: exponential spinning from 1 to 64 hints, then yielding
+  // (the suite runs oversubscribed too).
+  using backoff = exponential_backoff<1, 64>;
 
   // The end of both pops: break the popped node's links to deleted neighbours, then DeleteNode.
   std::optional<value_type> finish_pop(handle& h, ref n) {

@@ -76,7 +76,7 @@ class treiber_stack {
   void push(handle& h, value_type v) {
     const typename S::guard g(h);
     auto n = h.template make<node>(v);
-    exponential_backoff backoff;
+    exponential_backoff<> backoff;
     for (;;) {
       if constexpr (S::traits.counted_links) {
         // Protected, so that link-counting schemes may count the new node's claim on it.
@@ -91,13 +91,13 @@ class treiber_stack {
         h.store(n->next, top);
         if (h.cas(head_, top, n.ptr())) return;
       }
-      backoff();
+      backoff.pause();
     }
   }
 
   std::optional<value_type> pop(handle& h) {
     const typename S::guard g(h);
-    exponential_backoff backoff;
+    exponential_backoff<> backoff;
     for (;;) {
       auto top = h.deref(head_);
       if (!top) return std::nullopt;
@@ -119,7 +119,7 @@ class treiber_stack {
         h.retire(std::move(top));
         return v;
       }
-      backoff();
+      backoff.pause();
     }
   }
 
