@@ -85,8 +85,8 @@ class treiber_stack {
         if (h.cas(head_, top.ptr(), n.ptr())) return;
       } else {
         // The old top is only compared and installed, never dereferenced: a snapshot will do.
-        // Acquire pairs with the CAS that published it (nothing of it is read, but the next
-        // push's CAS must not be reordered before the read that fed it).
+        // Acquire pairs with the CAS that published it; the seq_cst CAS below is what orders
+        // this push against other operations.
         const marked_ptr<node> top = head_.load(std::memory_order_acquire);
         h.store(n->next, top);
         if (h.cas(head_, top, n.ptr())) return;
