@@ -84,9 +84,7 @@ csv_table read_csv(std::istream& in, std::size_t* dropped) {
   std::size_t bad = 0;
   // Cells may contain quoted newlines: join physical lines until the quotes balance.
   std::string record;
-  auto balanced = [](const std::string& s) {
-    return std::count(s.begin(), s.end(), '"') % 2 == 0;
-  };
+  auto balanced = [](const std::string& s) { return std::count(s.begin(), s.end(), '"') % 2 == 0; };
   while (std::getline(in, line)) {
     record = record.empty() ? line : record + "\n" + line;
     if (!balanced(record)) continue;

@@ -162,6 +162,16 @@ int main(int argc, char** argv) {
                                       "allocators to sweep, comma list: system, jemalloc, "
                                       "mimalloc, tcmalloc (default system)")
                           ->delimiter(',');
+  std::string isolation, sample_interval;
+  auto* o_isolation =
+      run->add_option("--isolation", isolation,
+                      "process (default: every trial in a fresh child smrlab) or none (the "
+                      "trials of an allocator one after another in one process)")
+          ->check(CLI::IsMember({"process", "none"}));
+  auto* o_sample_interval = run->add_option(
+      "--sample-interval", sample_interval,
+      "the memory sampler's period, e.g. 1ms (default), 10ms; 0 = no sampler (start and end "
+      "counts only)");
   auto* o_seed = run->add_option("--seed", seed, "base random seed");
   auto* o_cap = run->add_option("--memory-cap", memory_cap,
                                 "stop a trial whose resident memory exceeds this, e.g. 4GiB");
@@ -295,6 +305,18 @@ int main(int argc, char** argv) {
     smrlab::shard_spec s;
     if (!parse_into(shard, smrlab::parse_shard, "--shard", s)) return 2;
     o.shard = s;
+  }
+  if (o_isolation->count() != 0) o.isolation = *smrlab::parse_isolation(isolation);
+  if (o_sample_interval->count() != 0) {
+    const auto d = smrlab::parse_duration(sample_interval);
+    if (!d && sample_interval != "0" && sample_interval != "0s") {
+      fmt::print(stderr,
+                 "smrlab run: bad --sample-interval '{}': give a time such as 1ms or 10ms, or 0 "
+                 "for no sampler\n",
+                 sample_interval);
+      return 2;
+    }
+    o.sample_interval_s = d.value_or(0.0);
   }
   if (o_seed->count() != 0) o.seed = seed;
   if (o_cap->count() != 0) {

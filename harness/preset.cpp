@@ -71,10 +71,11 @@ void load_preset(const std::string& path, sweep_options& o) {
     fail(path, fmt::format("line {}, column {}: {}", where.line, where.column, e.description()));
   }
   static const std::vector<std::string> known{
-      "name",   "description", "schemes",        "structures", "threads",
-      "trials", "duration",    "ops_per_thread", "warmup",     "prefill",
-      "pin",    "seed",        "memory_cap",     "mix",        "key_range",
-      "dist",   "membind",     "topology",       "allocator",  "fault"};
+      "name",      "description",    "schemes",        "structures", "threads",
+      "trials",    "duration",       "ops_per_thread", "warmup",     "prefill",
+      "pin",       "seed",           "memory_cap",     "mix",        "key_range",
+      "dist",      "membind",        "topology",       "allocator",  "fault",
+      "isolation", "sample_interval"};
   for (const auto& [k, v] : t) {
     if (std::find(known.begin(), known.end(), std::string(k.str())) == known.end()) {
       fail(path, fmt::format("unknown key '{}'; known keys: {}", k.str(), fmt::join(known, ", ")));
@@ -168,6 +169,23 @@ void load_preset(const std::string& path, sweep_options& o) {
     o.topology_source = *s;
   }
 
+  if (const auto* n = t.get("isolation")) {
+    const auto s = n->value<std::string>();
+    const auto m = s ? parse_isolation(*s) : std::nullopt;
+    if (!m) fail(path, "'isolation' must be \"process\" or \"none\"");
+    o.isolation = *m;
+  }
+  if (const auto* n = t.get("sample_interval")) {
+    // "0" (or 0) turns the sampler off; otherwise a duration string such as "1ms".
+    const auto s = n->value<std::string>();
+    if (n->is_integer() && n->value<std::int64_t>() == 0) {
+      o.sample_interval_s = 0;
+    } else if (s && (*s == "0" || *s == "0s")) {
+      o.sample_interval_s = 0;
+    } else {
+      o.sample_interval_s = seconds(path, *n, "sample_interval");
+    }
+  }
   if (const auto* n = t.get("memory_cap")) {
     const auto s = n->value<std::string>();
     const auto b = s ? parse_size(*s) : std::nullopt;

@@ -10,7 +10,7 @@
 namespace smrlab {
 
 // clang-format off
-inline constexpr std::array<std::string_view, 54> result_columns{
+inline constexpr std::array<std::string_view, 59> result_columns{
     "timestamp",        "trial_id",         "machine",          "cpu_model",
     "topology",         "numa_nodes",       "pus",              "allocator",
     "allocator_detail", "compiler",         "build_type",       "git_rev",
@@ -24,7 +24,8 @@ inline constexpr std::array<std::string_view, 54> result_columns{
     "unreclaimed_mean", "unreclaimed_end",  "bound",            "rss_peak_bytes",
     "allocator_bytes_peak", "pool_bytes_peak", "samples",       "teardown",
     "valid",            "status",           "message",          "topology_source",
-    "planned_pus",      "fault",
+    "planned_pus",      "fault",            "isolation",        "sample_interval_ms",
+    "sampler_cpu_ms",   "sampler_max_gap_ms", "worker_max_stall_ms",
 };
 
 // The columns that identify a trial: a resumed run skips rows whose key is already present.

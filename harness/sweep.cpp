@@ -20,6 +20,7 @@
 #include "harness/csv.hpp"
 #include "harness/list_command.hpp"
 #include "harness/machine_info.hpp"
+#include "harness/pairing_dispatch.hpp"
 #include "harness/registry.hpp"
 #include "harness/results_columns.hpp"
 #include "harness/thread_counts.hpp"
@@ -704,8 +705,9 @@ int run_sweep(const sweep_options& given, const std::atomic<bool>& interrupt) {
         throw std::runtime_error(fmt::format("asked for allocator {}, but malloc is served by {}",
                                              to_string(p.allocator), me.detail));
       }
-      with_pairing(p.scheme->name, p.structure->name,
-                   [&]<class S, class DS>() { r = run_trial<S, DS>(cfg); });
+      const pairing_entry* entry = find_compiled_pairing(p.scheme->name, p.structure->name);
+      if (entry == nullptr) throw std::logic_error("pairing planned but not compiled");
+      r = entry->run_trial(cfg);
     } catch (const std::exception& e) {
       r = trial_result{};
       r.status = trial_status::error;

@@ -8,17 +8,33 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "harness/allocator.hpp"
 #include "harness/shard.hpp"
 #include "harness/topology.hpp"
-#include "harness/trial.hpp"
+#include "harness/trial_types.hpp"
 #include "workloads/fault_injection.hpp"
 #include "workloads/key_distribution.hpp"
 #include "workloads/op_mix.hpp"
 
 namespace smrlab {
+
+// How a sweep keeps its trials apart. `process` (the default): every trial runs in a fresh child
+// `smrlab` process, so that no trial inherits another's heap, helper threads (liburcu's call_rcu
+// thread, libcds's singletons) or warm caches. `none`: the trials of each allocator run one after
+// another in one process (the allocator's), as before.
+enum class isolation_mode { process, none };
+
+inline std::string_view to_string(isolation_mode m) {
+  return m == isolation_mode::process ? "process" : "none";
+}
+inline std::optional<isolation_mode> parse_isolation(std::string_view s) {
+  if (s == "process") return isolation_mode::process;
+  if (s == "none") return isolation_mode::none;
+  return std::nullopt;
+}
 
 struct sweep_options {
   std::vector<std::string> schemes;     // empty: every registered scheme
@@ -50,6 +66,9 @@ struct sweep_options {
   // Allocators to sweep. Each runs in a process where it serves malloc: the system allocator
   // here, the others in a child re-executed with LD_PRELOAD (harness/allocator.hpp).
   std::vector<allocator_kind> allocators{allocator_kind::system};
+  isolation_mode isolation = isolation_mode::process;
+  // The memory sampler's period (--sample-interval); 0 = no sampler, only start and end counts.
+  double sample_interval_s = 0.001;
   std::uint64_t seed = 1;
   std::uint64_t memory_cap_bytes = 0;
   std::string label = "adhoc";  // names the default output folder

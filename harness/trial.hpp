@@ -27,8 +27,10 @@
 
 #include "harness/allocator.hpp"
 #include "harness/element_checksum.hpp"
+#include "harness/op_rng.hpp"
 #include "harness/process_memory.hpp"
 #include "harness/topology.hpp"
+#include "harness/trial_types.hpp"
 #include "harness/workload_ops.hpp"
 #include "schemes/scheme.hpp"
 #include "structures/structure.hpp"
@@ -36,120 +38,7 @@
 
 namespace smrlab {
 
-enum class run_mode { duration, ops };
-
-struct trial_config {
-  unsigned threads = 1;
-  unsigned trial = 1;
-  std::uint64_t seed = 1;
-  run_mode mode = run_mode::duration;
-  double duration_s = 1.0;           // duration mode
-  std::uint64_t ops_per_thread = 0;  // ops mode
-  double warmup_s = 0.1;
-  std::uint64_t prefill = 1000;  // elements (sets: distinct keys) put in before the workers
-  workload_params workload{};    // the op mix, and for sets the key range and distribution
-  fault_plan fault{};            // what the last N workers do wrong on purpose
-  // Placement: the planned slot of each worker (empty or an unbound slot: the OS decides), and
-  // the memory policy. Binding happens only when `machine` is this system's topology; a
-  // synthetic or XML topology plans but does not bind.
-  std::vector<thread_slot> placement_plan;
-  mem_policy membind = mem_policy::first_touch;
-  const topology* machine = nullptr;
-  std::uint64_t memory_cap_bytes = 0;  // 0 = no cap
-  bool keep_timeseries = true;
-  const std::atomic<bool>* interrupt = nullptr;  // set from a signal handler to stop early
-};
-
-struct memory_sample {
-  double t_ms;
-  int phase;  // trial_detail::phase when the sample was taken
-  std::int64_t unreclaimed;
-  std::uint64_t rss_bytes;
-  std::optional<std::uint64_t> allocator_bytes;  // as the active allocator reports them
-};
-
-// Where one worker really ran: the PU it was bound to (if it was), the PU it last ran on, and
-// that PU's NUMA node; -1 where unknown.
-struct worker_binding {
-  int planned_pu = -1;
-  bool bound = false;
-  bool memory_bound = false;
-  int ran_on_pu = -1;
-  int numa_node = -1;
-};
-
-enum class trial_status { ok, memory_cap, error, interrupted };
-
-inline std::string_view to_string(trial_status s) {
-  switch (s) {
-    case trial_status::ok:
-      return "ok";
-    case trial_status::memory_cap:
-      return "memory_cap";
-    case trial_status::error:
-      return "error";
-    case trial_status::interrupted:
-      return "interrupted";
-  }
-  return "?";
-}
-
-struct trial_result {
-  double elapsed_s = 0;
-  std::uint64_t total_ops = 0;
-  std::uint64_t ops_min_thread = 0;
-  std::uint64_t ops_max_thread = 0;
-  smr::counter_totals at_end;  // at the end of the measured phase, before teardown
-  std::int64_t unreclaimed_peak = 0;
-  double unreclaimed_mean = 0;
-  std::int64_t unreclaimed_end = 0;
-  std::optional<std::uint64_t> bound;
-  std::uint64_t rss_peak_bytes = 0;
-  std::uint64_t pool_bytes_peak = 0;
-  std::size_t samples = 0;
-  std::string teardown = "ok";
-  std::string valid = "ok";
-  trial_status status = trial_status::ok;
-  std::string message;
-  std::optional<std::uint64_t> allocator_bytes_peak;
-  std::vector<worker_binding> bindings;  // per worker
-  std::vector<memory_sample> timeseries;
-
-  double throughput() const {
-    return elapsed_s > 0 ? static_cast<double>(total_ops) / elapsed_s : 0;
-  }
-  double fairness() const {
-    return ops_max_thread > 0
-               ? static_cast<double>(ops_min_thread) / static_cast<double>(ops_max_thread)
-               : 0;
-  }
-};
-
 namespace trial_detail {
-
-enum phase : int { starting, warmup, measure, stop, teardown };
-
-inline std::string_view phase_name(int p) {
-  constexpr std::array<std::string_view, 5> names{"starting", "warmup", "measure", "stop",
-                                                  "teardown"};
-  return p >= 0 && p < static_cast<int>(names.size()) ? names[static_cast<std::size_t>(p)] : "?";
-}
-
-// A small, fast per-thread generator (xorshift64*), seeded from the trial seed and thread.
-class op_rng {
- public:
-  explicit op_rng(std::uint64_t seed) : s_(mix64(seed) | 1U) {}
-  std::uint64_t next() noexcept {
-    s_ ^= s_ >> 12U;
-    s_ ^= s_ << 25U;
-    s_ ^= s_ >> 27U;
-    return s_ * 0x2545f4914f6cdd1dULL;
-  }
-  unsigned percent() noexcept { return static_cast<unsigned>((next() >> 32U) % 100U); }
-
- private:
-  std::uint64_t s_;
-};
 
 struct alignas(64) worker_state {
   std::uint64_t measured_ops = 0;
@@ -188,9 +77,8 @@ void park_inside_operation(const DS& ds, typename S::thread_handle& h, Entered&&
 
 // clang-format off (clang-format 14 misplaces a requires-clause)
 template <class S, class DS>
-  requires smr::pool_structure<DS, S> || smr::deque_structure<DS, S> ||
-           smr::set_structure<DS, S>
-trial_result run_trial(const trial_config& cfg) {
+requires smr::pool_structure<DS, S> || smr::deque_structure<DS, S> || smr::set_structure<DS, S>
+    trial_result run_trial(const trial_config& cfg) {
   // clang-format on
   using namespace trial_detail;
   using clock = std::chrono::steady_clock;

@@ -37,6 +37,16 @@ struct op_tally {
   element_checksum taken;
 };
 
+// A tally that keeps nothing: the bare-loop reference (harness/bare_loop.hpp) drives the same
+// operations without the trial's validation bookkeeping.
+struct no_tally {
+  struct nothing {
+    void add(std::uint64_t /*v*/) noexcept {}
+  };
+  nothing added;
+  nothing taken;
+};
+
 // The name in the CSV's `workload` column. For sets it includes the key range and distribution,
 // so that figures never mix them in one panel.
 inline std::string workload_name(smr::structure_kind kind, const workload_params& p) {
@@ -103,9 +113,9 @@ struct workload_ops<DS> {
     }
     return in;
   }
-  template <class H>
+  template <class H, class Tally>
   static void op(DS& ds, H& h, const workload_params& p, const key_sampler* /*keys*/, unsigned r,
-                 std::uint64_t /*bits*/, std::uint64_t value, op_tally& t) {
+                 std::uint64_t /*bits*/, std::uint64_t value, Tally& t) {
     if (r < p.mix.insert_percent) {
       ds.push(h, value);
       t.added.add(value);
@@ -142,9 +152,9 @@ struct workload_ops<DS> {
     return in;
   }
   // r's parity picks the end, so both ends see pushes and pops.
-  template <class H>
+  template <class H, class Tally>
   static void op(DS& ds, H& h, const workload_params& p, const key_sampler* /*keys*/, unsigned r,
-                 std::uint64_t /*bits*/, std::uint64_t value, op_tally& t) {
+                 std::uint64_t /*bits*/, std::uint64_t value, Tally& t) {
     if (r < p.mix.insert_percent) {
       if (r % 2 == 0) {
         ds.push_left(h, value);
@@ -197,9 +207,9 @@ struct workload_ops<DS> {
     }
     return in;
   }
-  template <class H>
+  template <class H, class Tally>
   static void op(DS& ds, H& h, const workload_params& p, const key_sampler* keys, unsigned r,
-                 std::uint64_t bits, std::uint64_t /*value*/, op_tally& t) {
+                 std::uint64_t bits, std::uint64_t /*value*/, Tally& t) {
     const std::uint64_t k = (*keys)(bits);
     switch (p.mix.pick(r)) {
       case op_kind::insert:

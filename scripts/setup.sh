@@ -55,7 +55,7 @@ smrlab_setup() {
     libbenchmark-dev libgtest-dev libhwloc-dev libjemalloc-dev libmimalloc-dev
     libcli11-dev nlohmann-json3-dev libtomlplusplus-dev libfmt-dev librapidcheck-dev
     python3-matplotlib python3-pandas python3-pytest hwloc
-    liburcu-dev libcds-dev
+    liburcu-dev libcds-dev ccache
   )
 
   if ! command -v dpkg-query >/dev/null 2>&1; then
