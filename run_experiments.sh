@@ -261,6 +261,16 @@ elif [ "$micro" -eq 1 ] && [ "$merge" -eq 1 ]; then
   micro=0
 fi
 
+banner() {
+  echo
+  echo "================================================================ $*"
+}
+
+# Set-up comes first among the steps that need a package: on a fresh machine it installs what
+# the Python lookup, cmake and the build below use. (--help and usage errors exit above it.)
+banner "set-up"
+"$ROOT/scripts/setup.sh"
+
 # Find the plotting interpreter now rather than after an hour-long sweep.
 python=""
 if [ "$plots" -eq 1 ]; then
@@ -270,14 +280,6 @@ if [ "$plots" -eq 1 ]; then
     exit 1
   fi
 fi
-
-banner() {
-  echo
-  echo "================================================================ $*"
-}
-
-banner "set-up"
-"$ROOT/scripts/setup.sh"
 
 banner "build (release)"
 # Schemes under schemes/ are always built; out-of-tree plugins only when SMRLAB_PLUGIN_DIRS

@@ -3,8 +3,8 @@
 # (matplotlib, pandas; plus pytest with --with-pytest).
 #
 # `python3` on PATH is often a pyenv/venv interpreter without Debian's matplotlib, so
-# /usr/bin/python3 is tried first, then `python3` on PATH. $SMRLAB_PYTHON, when set,
-# is tried before both.
+# the system interpreter (/usr/bin/python3, or $SMRLAB_SYSTEM_PYTHON) is tried first,
+# then `python3` on PATH. $SMRLAB_PYTHON, when set, is tried before both.
 set -euo pipefail
 
 usage() {
@@ -13,7 +13,13 @@ Usage: scripts/find_python.sh [--with-pytest] [--help]
 
 Prints the path of a Python interpreter that can `import matplotlib, pandas`
 (and `pytest` with --with-pytest). Tries, in order: $SMRLAB_PYTHON (if set),
-/usr/bin/python3, `python3` on PATH.
+the system interpreter, `python3` on PATH.
+
+Environment:
+  SMRLAB_PYTHON         an interpreter to try first (yours: a venv, a module build)
+  SMRLAB_SYSTEM_PYTHON  where the system interpreter, the one Debian's python3-*
+                        packages install into, is (default: /usr/bin/python3); the
+                        tests point it at a stand-in
 
 Exit status: 0 found (path on stdout), 1 none works (what to install on stderr),
 2 bad usage.
@@ -40,7 +46,7 @@ candidates=()
 if [ -n "${SMRLAB_PYTHON:-}" ]; then
   candidates+=("$SMRLAB_PYTHON")
 fi
-candidates+=(/usr/bin/python3)
+candidates+=("${SMRLAB_SYSTEM_PYTHON:-/usr/bin/python3}")
 if on_path="$(command -v python3 2>/dev/null)"; then
   candidates+=("$on_path")
 fi

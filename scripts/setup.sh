@@ -8,14 +8,25 @@
 # --verbose. Missing packages: as root, apt-get installs them; otherwise the exact
 # command to run is printed and the status is 1.
 
+# The Debian packages that ./run_experiments.sh and ./run_tests.sh need, from the build
+# (CMakeLists.txt's find_package/pkg_check_modules, the peers, ccache) to the figures and
+# the Python tests. One list: the check, the install and --help all read it.
+smrlab_required_packages=(
+  cmake ninja-build g++ pkg-config ccache
+  libbenchmark-dev libgtest-dev libhwloc-dev libjemalloc-dev libmimalloc-dev
+  libcli11-dev nlohmann-json3-dev libtomlplusplus-dev libfmt-dev librapidcheck-dev
+  liburcu-dev libcds-dev
+  python3-matplotlib python3-pandas python3-pytest hwloc
+)
+
 smrlab_setup_usage() {
   cat <<'USAGE'
 Usage: scripts/setup.sh [--check] [--verbose] [--help]
 
 Checks that the Debian packages smrlab needs are installed:
-  cmake ninja-build g++ libbenchmark-dev libgtest-dev libhwloc-dev libjemalloc-dev
-  libmimalloc-dev libcli11-dev nlohmann-json3-dev libtomlplusplus-dev libfmt-dev
-  librapidcheck-dev python3-matplotlib python3-pandas python3-pytest hwloc
+USAGE
+  printf '%s\n' "${smrlab_required_packages[*]}" | fold -s -w 86 | sed 's/ *$//; s/^/  /'
+  cat <<'USAGE'
 
 If some are missing:
   as root      runs `apt-get update` and
@@ -50,13 +61,7 @@ smrlab_setup() {
     shift
   done
 
-  local -a required=(
-    cmake ninja-build g++
-    libbenchmark-dev libgtest-dev libhwloc-dev libjemalloc-dev libmimalloc-dev
-    libcli11-dev nlohmann-json3-dev libtomlplusplus-dev libfmt-dev librapidcheck-dev
-    python3-matplotlib python3-pandas python3-pytest hwloc
-    liburcu-dev libcds-dev ccache
-  )
+  local -a required=("${smrlab_required_packages[@]}")
 
   if ! command -v dpkg-query >/dev/null 2>&1; then
     echo "setup.sh: error: dpkg-query not found; smrlab's set-up expects Debian or Ubuntu." >&2
