@@ -372,6 +372,8 @@ std::optional<std::uint64_t> allocator_stats::allocated_bytes() {
   return bytes;
 }
 
+bool allocator_stats::locks_the_heap() const { return backend_->source == counter::glibc; }
+
 std::string_view allocator_stats::source() const {
   switch (backend_->source) {
     case counter::none:

@@ -95,7 +95,8 @@ struct allocator_backend;  // allocator.cpp: what was detected, and the function
 // busy arena, stalling the threads that allocate from the arena meanwhile), and jemalloc's refresh
 // merges every arena under its statistics locks (25-150 us of CPU with 1-16 busy threads). Under
 // contention a read can also wait for those locks for far longer than it computes.
-// So reads are rationed: after a read that took d of this thread's CPU time (time spent
+// So glibc's probe is never read while workers run (locks_the_heap), and the other reads are
+// rationed: after a read that took d of this thread's CPU time (time spent
 // preempted does not count), the next one happens no sooner than d / max_share after it began, so
 // that reads take at most `max_share` of the time, and allocated_bytes() returns nullopt until
 // then (a gap in the time series, not a stale value). At the ~1 ms sampling period and the
@@ -112,6 +113,11 @@ class allocator_stats {
   std::optional<std::uint64_t> allocated_bytes();
   // What allocated_bytes() reads, for meta.json: "jemalloc stats.allocated" and so on.
   std::string_view source() const;
+  // Whether a read takes locks that the application's malloc and free also take, for long enough
+  // to stall them (glibc: mallinfo2 walks every free chunk of every arena under its lock). The
+  // trial's sampler never reads such a probe while workers run; the trial reads it at its
+  // boundaries only (harness/memory_sampler.hpp).
+  bool locks_the_heap() const;
   // The CPU time the latest read took, in nanoseconds (0 before the first).
   std::uint64_t last_read_cpu_ns() const { return last_read_cpu_ns_; }
 

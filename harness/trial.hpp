@@ -1,7 +1,9 @@
 // One trial of one scheme x structure pairing (DESIGN.md, "The harness"):
 //   1. build the domain and the structure, prefill, start and pin the workers, warm up;
 //   2. measure for a duration or a fixed number of operations per thread;
-//   3. a sampler thread records unreclaimed objects and RSS every ~1 ms;
+//   3. a sampler thread records unreclaimed objects and RSS every --sample-interval (1 ms by
+//      default; harness/memory_sampler.hpp), and a progress watch (harness/progress_watch.hpp)
+//      marks a trial in which no operation completed, or a worker stalled, as no_progress;
 //   4. inject the fault asked for (workloads/fault_injection.hpp: workers parked or periodically
 //      asleep inside an operation, or leaving halfway), and stop at the end, on a memory cap,
 //      or on an interrupt;
@@ -17,8 +19,8 @@
 #include <chrono>
 #include <cstdint>
 #include <exception>
+#include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -27,8 +29,9 @@
 
 #include "harness/allocator.hpp"
 #include "harness/element_checksum.hpp"
+#include "harness/memory_sampler.hpp"
 #include "harness/op_rng.hpp"
-#include "harness/process_memory.hpp"
+#include "harness/progress_watch.hpp"
 #include "harness/topology.hpp"
 #include "harness/trial_types.hpp"
 #include "harness/workload_ops.hpp"
@@ -47,6 +50,7 @@ struct alignas(64) worker_state {
   op_tally tally;
   worker_binding binding;
   std::exception_ptr error;
+  worker_progress progress;  // what the progress watch reads
 };
 
 inline void wait_until(const std::atomic<int>& phase, int at_least) {
@@ -73,6 +77,403 @@ void park_inside_operation(const DS& ds, typename S::thread_handle& h, Entered&&
   }
 }
 
+// One trial, as named steps. Each step is a member function; run() calls them in order.
+template <class S, class DS>
+class trial_runner {
+ public:
+  using clock = std::chrono::steady_clock;
+
+  explicit trial_runner(const trial_config& cfg)
+      : cfg_(cfg),
+        active_(cfg.fault.active_threads(cfg.threads)),
+        workers_(cfg.threads),
+        watch_(cfg.threads) {}
+
+  trial_result run() {
+    build();
+    prefill();
+    start_sampler();
+    start_workers();
+    warm_up_and_measure();
+    stop_workers();
+    collect_counts();
+    judge_status();
+    validate();
+    tear_down();
+    return std::move(r_);
+  }
+
+ private:
+  // ------------------------------------------------------------------ 1. build and prefill
+  void build() {
+    const smr::domain_config dc = smr::config_for(DS::requirements, cfg_.threads);
+    r_.bound = S::bound(smr::bound_inputs{cfg_.threads, DS::requirements, dc.scan_threshold_min});
+    domain_ = std::make_unique<typename S::domain>(dc);
+    structure_ = std::make_unique<DS>(*domain_);
+    // Sets draw keys from the distribution; built once (a Zipf sampler sums a series), shared.
+    if constexpr (DS::kind == smr::structure_kind::set) {
+      keys_.emplace(cfg_.workload.dist, cfg_.workload.key_range);
+    }
+  }
+
+  // From this thread, with a handle released before the workers register.
+  void prefill() {
+    typename S::thread_handle h(*domain_);
+    op_rng rng(cfg_.seed * 1000003ULL + cfg_.threads);
+    prefilled_ = workload_ops<DS>::prefill(
+        *structure_, h, cfg_.workload, cfg_.prefill, [&] { return rng.next(); }, cfg_.threads);
+  }
+
+  // ------------------------------------------------------------------ 3. the sampler
+  // The first reading is taken here, before any worker runs, so that a probe that locks the heap
+  // (allocator_stats::locks_the_heap) is read at least once without stalling anyone.
+  void start_sampler() {
+    origin_ = clock::now();
+    sampler_.emplace([d = domain_.get()] { return d->counters(); }, phase_, origin_,
+                     cfg_.sample_interval_s, cfg_.memory_cap_bytes);
+    boundary_samples_.push_back(sampler_->read_at_rest(boundary_probe_));
+    sampler_->start();
+  }
+
+  // ------------------------------------------------------------------ the workers
+  void start_workers() {
+    threads_.reserve(cfg_.threads);
+    for (unsigned i = 0; i < cfg_.threads; ++i) threads_.emplace_back([this, i] { worker(i); });
+    // Acquire: pairs with each worker's release of `ready` (a parked worker's comes once it is
+    // inside its operation) or of `stopped` (a worker that failed).
+    while (ready_.load(std::memory_order_acquire) + stopped_.load(std::memory_order_acquire) <
+           cfg_.threads) {
+      std::this_thread::yield();
+    }
+  }
+
+  void worker(unsigned id) {
+    worker_state& me = workers_[id];
+    try {
+      place(id, me.binding);
+      // Optional so that an exiting worker can destroy it halfway through the trial.
+      std::optional<typename S::thread_handle> h(std::in_place, *domain_);
+      run_workload(id, me, h);
+      // Leaving halfway: the handle goes now, while the others still run; what this worker
+      // retired is the scheme's to reclaim (orphan adoption, HelpScan).
+      if (cfg_.fault.exits(id, cfg_.threads)) h.reset();
+      record_where_it_ran(me.binding);
+      stopped_.fetch_add(1, std::memory_order_acq_rel);
+      // Keep the handle until the main thread has read the counters at the end of measurement.
+      wait_until(phase_, teardown);
+    } catch (...) {
+      me.error = std::current_exception();
+      me.progress.watched.store(false, std::memory_order_relaxed);  // read only for a verdict
+      // Release: the main thread's acquire of the phase then sees the error.
+      phase_.store(stop, std::memory_order_release);
+      stopped_.fetch_add(1, std::memory_order_acq_rel);
+    }
+  }
+
+  void place(unsigned id, worker_binding& b) const {
+    const std::optional<unsigned> planned =
+        id < cfg_.placement_plan.size() ? cfg_.placement_plan[id].pu : std::nullopt;
+    if (planned) b.planned_pu = static_cast<int>(*planned);
+    if (cfg_.machine == nullptr || !cfg_.machine->is_this_system()) return;
+    if (planned) b.bound = cfg_.machine->bind_current_thread(*planned);
+    if (cfg_.membind != mem_policy::first_touch) {
+      b.memory_bound = cfg_.machine->bind_memory(cfg_.membind, planned);
+    }
+  }
+
+  void record_where_it_ran(worker_binding& b) const {
+    if (cfg_.machine == nullptr || !cfg_.machine->is_this_system()) return;
+    if (auto pu = cfg_.machine->current_pu()) {
+      b.ran_on_pu = static_cast<int>(*pu);
+      if (auto node = cfg_.machine->numa_node_of_pu(*pu)) b.numa_node = static_cast<int>(*node);
+    }
+  }
+
+  bool trial_stopped() const {
+    // Acquire: pairs with the main thread's release of `stop`, like every worker's wait.
+    return phase_.load(std::memory_order_acquire) >= stop;
+  }
+
+  // Enters the trial (a parked worker: inside its operation, for good), then runs operations
+  // until the trial stops, its operations are done (ops mode) or it leaves halfway (exit fault).
+  void run_workload(unsigned id, worker_state& me, std::optional<typename S::thread_handle>& h) {
+    const bool parked = cfg_.fault.parks(id, cfg_.threads);
+    const bool sleeps = cfg_.fault.sleeps(id, cfg_.threads);
+    const bool exits = cfg_.fault.exits(id, cfg_.threads);
+    // Faulty workers stall on purpose; the watch looks at the others only. Relaxed: read only
+    // for a verdict, after the workers started.
+    if (parked || sleeps || exits) me.progress.watched.store(false, std::memory_order_relaxed);
+    if (parked) {
+      // Ready only once inside its operation: the release pairs with the main thread's acquire
+      // of `ready` before it starts the warm-up, so no worker runs an operation before the
+      // parked thread's guard and hazard are published.
+      park_inside_operation<S>(
+          *structure_, *h, [&] { ready_.fetch_add(1, std::memory_order_acq_rel); },
+          [&] { return trial_stopped(); });
+      return;
+    }
+    ready_.fetch_add(1, std::memory_order_acq_rel);
+    wait_until(phase_, warmup);
+    operation_loop(id, me, *h, sleeps, exits);
+  }
+
+  void operation_loop(unsigned id, worker_state& me, typename S::thread_handle& h, bool sleeps,
+                      bool exits) {
+    op_rng rng(cfg_.seed * 1000003ULL + id);
+    const key_sampler* keys = keys_ ? &*keys_ : nullptr;
+    const auto period = std::chrono::milliseconds(cfg_.fault.period_ms);
+    auto next_sleep = clock::now() + period;
+    clock::time_point measure_seen{};
+    std::uint64_t sequence = 0;
+    std::uint64_t ops = 0;
+    std::uint64_t ops_at_measure = 0;
+    bool measuring = false;
+    // Exiting workers leave halfway through the measured phase (or their operations).
+    auto halfway = [&] {
+      if (cfg_.mode == run_mode::ops) return 2 * (ops - ops_at_measure) >= cfg_.ops_per_thread;
+      return clock::now() - measure_seen >= std::chrono::duration<double>(cfg_.duration_s / 2);
+    };
+    for (;;) {
+      // Relaxed: only a signal to stop or to start counting; nothing is published with it.
+      const int ph = phase_.load(std::memory_order_relaxed);
+      if (ph >= stop) break;
+      if (!measuring && ph == measure) {
+        measuring = true;
+        ops_at_measure = ops;
+        measure_seen = clock::now();
+      }
+      if (cfg_.mode == run_mode::ops && measuring && ops - ops_at_measure >= cfg_.ops_per_thread) {
+        me.finished = clock::now();
+        me.progress.watched.store(false, std::memory_order_relaxed);  // done, not stalled
+        completed_.fetch_add(1, std::memory_order_acq_rel);
+        break;
+      }
+      if (exits && measuring && halfway()) break;
+      if (sleeps && clock::now() >= next_sleep) {
+        const auto wake = clock::now() + period;
+        park_inside_operation<S>(
+            *structure_, h, [] {}, [&] { return trial_stopped() || clock::now() >= wake; });
+        next_sleep = clock::now() + period;
+      }
+      workload_ops<DS>::op(*structure_, h, cfg_.workload, keys, rng.percent(), rng.next(),
+                           unique_value(id, sequence++), me.tally);
+      ++ops;
+      // Relaxed: a count the progress watch reads; its only writer is this worker.
+      me.progress.ops.store(ops, std::memory_order_relaxed);
+    }
+    me.measured_ops = measuring ? ops - ops_at_measure : 0;
+  }
+
+  // ------------------------------------------------------------------ 2. warm up, measure
+  bool interrupted() const {
+    return cfg_.interrupt != nullptr && cfg_.interrupt->load(std::memory_order_relaxed);
+  }
+  bool should_stop() const {
+    return interrupted() || sampler_->cap_hit() || phase_.load(std::memory_order_acquire) >= stop;
+  }
+  // Sleeps in short slices so that a cap, an interrupt or a worker error ends the phase early;
+  // in the measured phase each slice also polls the progress watch.
+  template <class Done>
+  void run_for(double seconds, Done&& done, bool watching) {
+    const auto until = clock::now() + std::chrono::duration<double>(seconds);
+    while (clock::now() < until && !should_stop() && !done()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      if (watching) poll_progress();
+    }
+  }
+  void poll_progress() {
+    watch_.poll(clock::now(),
+                [&](std::size_t i) -> const worker_progress& { return workers_[i].progress; });
+  }
+
+  void warm_up_and_measure() {
+    auto never = [] { return false; };
+    phase_.store(warmup, std::memory_order_release);
+    run_for(cfg_.warmup_s, never, false);
+    int expected = warmup;
+    phase_.compare_exchange_strong(expected, measure, std::memory_order_acq_rel);
+    t_start_ = clock::now();
+    unreclaimed_at_start_ = domain_->counters().unreclaimed();
+    poll_progress();
+    if (cfg_.mode == run_mode::duration) {
+      run_for(cfg_.duration_s, never, true);
+    } else {
+      // Parked and exiting workers do not complete their operations.
+      run_for(
+          1e9, [&] { return completed_.load(std::memory_order_acquire) >= active_; }, true);
+    }
+    poll_progress();
+    expected = measure;
+    phase_.compare_exchange_strong(expected, stop, std::memory_order_acq_rel);
+  }
+
+  // Waits for every worker to stop, reads the counters at the end of measurement, stops the
+  // sampler, takes the closing boundary reading, and lets the workers go.
+  void stop_workers() {
+    // Acquire: pairs with each worker's acq_rel increment of `stopped`.
+    while (stopped_.load(std::memory_order_acquire) < cfg_.threads) std::this_thread::yield();
+    t_end_ = clock::now();
+    r_.at_end = domain_->counters();
+    r_.unreclaimed_end = r_.at_end.unreclaimed();
+    sampler_->stop();
+    boundary_samples_.push_back(sampler_->read_at_rest(boundary_probe_));
+    phase_.store(teardown, std::memory_order_release);
+    for (auto& t : threads_) t.join();
+  }
+
+  // ------------------------------------------------------------------ results
+  // Ops mode ends when the last worker completes its operations, timed by the workers
+  // themselves: the main thread only polls for it (in 2 ms slices), which would round short
+  // trials up to the slice.
+  clock::time_point measured_end() const {
+    if (cfg_.mode != run_mode::ops) return t_end_;
+    auto last = t_start_;
+    for (unsigned id = 0; id < active_; ++id) {
+      if (workers_[id].finished == clock::time_point{}) return t_end_;
+      last = std::max(last, workers_[id].finished);
+    }
+    return last;
+  }
+
+  void collect_memory() {
+    sampler_report& rep = sampler_->report();
+    r_.samples = rep.samples.size();
+    r_.sampler_cpu_s = rep.cpu_s;
+    r_.sampler_max_gap_s = rep.max_gap_s;
+    r_.unreclaimed_peak =
+        std::max({rep.unreclaimed_peak, r_.unreclaimed_end, unreclaimed_at_start_});
+    r_.rss_peak_bytes = rep.rss_peak_bytes;
+    r_.pool_bytes_peak = rep.pool_bytes_peak;
+    r_.allocator_bytes_peak = rep.allocator_bytes_peak;
+    // Without samples in the measured phase: the mean of its first and last counts.
+    r_.unreclaimed_mean =
+        rep.measured_samples > 0
+            ? static_cast<double>(rep.measured_unreclaimed_sum) /
+                  static_cast<double>(rep.measured_samples)
+            : static_cast<double>(unreclaimed_at_start_ + r_.unreclaimed_end) / 2.0;
+    if (!cfg_.keep_timeseries) return;
+    // The boundary readings frame the sampler's series: the first before it, the last after.
+    r_.timeseries.reserve(rep.samples.size() + 2);
+    r_.timeseries.push_back(boundary_samples_.front());
+    r_.timeseries.insert(r_.timeseries.end(), rep.samples.begin(), rep.samples.end());
+    r_.timeseries.push_back(boundary_samples_.back());
+  }
+
+  // Throughput and fairness are over the workers that ran the workload, not the parked ones.
+  void collect_counts() {
+    r_.elapsed_s = std::chrono::duration<double>(measured_end() - t_start_).count();
+    collect_memory();
+    r_.ops_min_thread = active_ == 0 ? 0 : UINT64_MAX;
+    expected_left_ = prefilled_;
+    for (unsigned id = 0; id < cfg_.threads; ++id) {
+      const worker_state& w = workers_[id];
+      r_.total_ops += w.measured_ops;
+      if (id < active_) {
+        r_.ops_min_thread = std::min(r_.ops_min_thread, w.measured_ops);
+        r_.ops_max_thread = std::max(r_.ops_max_thread, w.measured_ops);
+      }
+      expected_left_ += w.tally.added;
+      expected_left_ -= w.tally.taken;
+      r_.bindings.push_back(w.binding);
+      if (w.error && r_.status != trial_status::error) {
+        r_.status = trial_status::error;
+        r_.message = what_of(w.error);
+      }
+    }
+    r_.worker_max_stall_s = watch_.longest_stall_s();
+  }
+
+  static std::string what_of(const std::exception_ptr& e) {
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& x) {
+      return x.what();
+    } catch (...) {
+      return "unknown exception in a worker";
+    }
+  }
+
+  // An error stays an error; then the memory cap, an interrupt, and a trial that did no work.
+  void judge_status() {
+    if (r_.status != trial_status::ok) return;
+    if (sampler_->cap_hit()) {
+      r_.status = trial_status::memory_cap;
+      r_.message = "resident memory exceeded the cap of " + std::to_string(cfg_.memory_cap_bytes) +
+                   " bytes; the trial was stopped early";
+    } else if (interrupted()) {
+      r_.status = trial_status::interrupted;
+    } else if (auto why = watch_.verdict(r_.total_ops, r_.elapsed_s)) {
+      r_.status = trial_status::no_progress;
+      r_.message = *why;
+    }
+  }
+
+  // ------------------------------------------------------------------ 5. validate, tear down
+  // What is left must equal prefilled + added - taken, and the structure must pass its kind's
+  // at-rest check (a deque reads the same both ways; a set's keys ascend and nothing is left
+  // half-removed). Pools and deques are drained, so teardown accounts for every node.
+  void validate() {
+    element_checksum left;
+    {
+      typename S::thread_handle h(*domain_);
+      r_.valid = workload_ops<DS>::at_rest(*structure_, h, left);
+    }
+    if (left != expected_left_ && r_.valid == "ok") {
+      r_.valid = "element conservation failed: expected " + expected_left_.describe() + ", found " +
+                 left.describe();
+    }
+  }
+
+  // Destroy the structure first (link-counting schemes drop the claims its remaining nodes hold
+  // on deleted ones), then drain the domain. Everything retired must be reclaimed, everything
+  // allocated freed.
+  void tear_down() {
+    structure_.reset();
+    domain_->reclaim_all_quiescent();
+    const smr::counter_totals last = domain_->counters();
+    std::string problems;
+    if (last.retired != last.reclaimed) {
+      problems += "retired " + std::to_string(last.retired) + " but reclaimed " +
+                  std::to_string(last.reclaimed) + " after draining; ";
+    }
+    if (last.allocated != last.reclaimed + last.destroyed) {
+      problems += "allocated " + std::to_string(last.allocated) + " but freed " +
+                  std::to_string(last.reclaimed + last.destroyed) + "; ";
+    }
+    if (!problems.empty()) {
+      problems.resize(problems.size() - 2);
+      r_.teardown = problems;
+    }
+    domain_.reset();
+  }
+
+  const trial_config& cfg_;
+  const unsigned active_;  // workers that run the workload (not parked or otherwise faulty)
+  trial_result r_;
+  std::unique_ptr<typename S::domain> domain_;
+  std::unique_ptr<DS> structure_;
+  std::optional<key_sampler> keys_;
+  element_checksum prefilled_;
+  element_checksum expected_left_;
+
+  std::atomic<int> phase_{starting};
+  std::atomic<unsigned> ready_{0};
+  std::atomic<unsigned> stopped_{0};
+  std::atomic<unsigned> completed_{0};  // ops mode: workers that completed their operations
+  std::vector<worker_state> workers_;
+  std::vector<std::thread> threads_;
+  progress_watch watch_;
+
+  using counters_reader = std::function<smr::counter_totals()>;
+  std::optional<memory_sampler<counters_reader>> sampler_;
+  allocator_stats boundary_probe_{1.0};  // the boundary readings: no rationing
+  std::vector<memory_sample> boundary_samples_;
+  clock::time_point origin_{};
+  clock::time_point t_start_{};
+  clock::time_point t_end_{};
+  std::int64_t unreclaimed_at_start_ = 0;
+};
+
 }  // namespace trial_detail
 
 // clang-format off (clang-format 14 misplaces a requires-clause)
@@ -80,304 +481,7 @@ template <class S, class DS>
 requires smr::pool_structure<DS, S> || smr::deque_structure<DS, S> || smr::set_structure<DS, S>
     trial_result run_trial(const trial_config& cfg) {
   // clang-format on
-  using namespace trial_detail;
-  using clock = std::chrono::steady_clock;
-  trial_result r;
-
-  const smr::domain_config dc = smr::config_for(DS::requirements, cfg.threads);
-  r.bound = S::bound(smr::bound_inputs{cfg.threads, DS::requirements, dc.scan_threshold_min});
-  auto domain = std::make_unique<typename S::domain>(dc);
-  auto structure = std::make_unique<DS>(*domain);
-
-  // Sets draw keys from the distribution; built once (a Zipf sampler sums a series) and shared.
-  std::optional<key_sampler> keys;
-  if constexpr (DS::kind == smr::structure_kind::set) {
-    keys.emplace(cfg.workload.dist, cfg.workload.key_range);
-  }
-
-  // 1. Prefill from this thread, with a handle released before the workers register.
-  element_checksum prefilled;
-  {
-    typename S::thread_handle h(*domain);
-    op_rng rng(cfg.seed * 1000003ULL + cfg.threads);
-    prefilled = workload_ops<DS>::prefill(
-        *structure, h, cfg.workload, cfg.prefill, [&] { return rng.next(); }, cfg.threads);
-  }
-
-  std::atomic<int> phase{starting};
-  std::atomic<unsigned> ready{0};
-  std::atomic<unsigned> stopped{0};
-  // Workers that ran the workload to its end (ops mode: completed their operations).
-  std::atomic<unsigned> completed{0};
-  std::atomic<bool> cap_hit{false};
-  std::vector<worker_state> workers(cfg.threads);
-
-  auto worker = [&](unsigned id) {
-    worker_state& me = workers[id];
-    try {
-      const std::optional<unsigned> planned =
-          id < cfg.placement_plan.size() ? cfg.placement_plan[id].pu : std::nullopt;
-      if (planned) me.binding.planned_pu = static_cast<int>(*planned);
-      if (cfg.machine != nullptr && cfg.machine->is_this_system()) {
-        if (planned) me.binding.bound = cfg.machine->bind_current_thread(*planned);
-        if (cfg.membind != mem_policy::first_touch) {
-          me.binding.memory_bound = cfg.machine->bind_memory(cfg.membind, planned);
-        }
-      }
-      // Optional so that an exiting worker can destroy it halfway through the trial.
-      std::optional<typename S::thread_handle> h(std::in_place, *domain);
-      op_rng rng(cfg.seed * 1000003ULL + id);
-      std::uint64_t sequence = 0;
-      const key_sampler* sampler_of_keys = keys ? &*keys : nullptr;
-      auto one_op = [&] {
-        const unsigned r = rng.percent();
-        workload_ops<DS>::op(*structure, *h, cfg.workload, sampler_of_keys, r, rng.next(),
-                             unique_value(id, sequence++), me.tally);
-      };
-      // Acquire: pairs with the main thread's release of `stop`, like every worker's wait.
-      auto trial_stopped = [&] { return phase.load(std::memory_order_acquire) >= stop; };
-      const bool parked = cfg.fault.parks(id, cfg.threads);
-      const bool sleeps = cfg.fault.sleeps(id, cfg.threads);
-      const bool exits = cfg.fault.exits(id, cfg.threads);
-      if (parked) {
-        // Ready only once inside its operation: the release pairs with the main thread's acquire
-        // of `ready` before it starts the warm-up, so no worker runs an operation before the
-        // parked thread's guard and hazard are published.
-        park_inside_operation<S>(
-            *structure, *h, [&] { ready.fetch_add(1, std::memory_order_acq_rel); }, trial_stopped);
-      } else {
-        ready.fetch_add(1, std::memory_order_acq_rel);
-        wait_until(phase, warmup);
-      }
-      const auto period = std::chrono::milliseconds(cfg.fault.period_ms);
-      auto next_sleep = clock::now() + period;
-      clock::time_point measure_seen{};
-      std::uint64_t ops = 0;
-      std::uint64_t ops_at_measure = 0;
-      bool measuring = false;
-      // Exiting workers leave halfway through the measured phase (or their operations).
-      auto halfway = [&] {
-        if (cfg.mode == run_mode::ops) return 2 * (ops - ops_at_measure) >= cfg.ops_per_thread;
-        return clock::now() - measure_seen >= std::chrono::duration<double>(cfg.duration_s / 2);
-      };
-      while (!parked) {
-        // Relaxed: only a signal to stop or to start counting; nothing is published with it.
-        const int ph = phase.load(std::memory_order_relaxed);
-        if (ph >= stop) break;
-        if (!measuring && ph == measure) {
-          measuring = true;
-          ops_at_measure = ops;
-          measure_seen = clock::now();
-        }
-        if (cfg.mode == run_mode::ops && measuring && ops - ops_at_measure >= cfg.ops_per_thread) {
-          me.finished = clock::now();
-          completed.fetch_add(1, std::memory_order_acq_rel);
-          break;
-        }
-        if (exits && measuring && halfway()) break;
-        if (sleeps && clock::now() >= next_sleep) {
-          const auto wake = clock::now() + period;
-          park_inside_operation<S>(
-              *structure, *h, [] {}, [&] { return trial_stopped() || clock::now() >= wake; });
-          next_sleep = clock::now() + period;
-        }
-        one_op();
-        ++ops;
-      }
-      me.measured_ops = measuring ? ops - ops_at_measure : 0;
-      // Leaving halfway: the handle goes now, while the others still run; what this worker
-      // retired is the scheme's to reclaim (orphan adoption, HelpScan).
-      if (exits) h.reset();
-      if (cfg.machine != nullptr && cfg.machine->is_this_system()) {
-        if (auto pu = cfg.machine->current_pu()) {
-          me.binding.ran_on_pu = static_cast<int>(*pu);
-          if (auto node = cfg.machine->numa_node_of_pu(*pu)) {
-            me.binding.numa_node = static_cast<int>(*node);
-          }
-        }
-      }
-      stopped.fetch_add(1, std::memory_order_acq_rel);
-      // Keep the handle until the main thread has read the counters at the end of measurement.
-      wait_until(phase, teardown);
-    } catch (...) {
-      me.error = std::current_exception();
-      phase.store(stop, std::memory_order_release);
-      stopped.fetch_add(1, std::memory_order_acq_rel);
-    }
-  };
-
-  // 3. The sampler.
-  const auto t_origin = clock::now();
-  std::atomic<bool> sampler_done{false};
-  std::vector<memory_sample> samples;
-  std::int64_t measured_sum = 0;
-  std::size_t measured_count = 0;
-  std::thread sampler([&] {
-    rss_reader rss;
-    allocator_stats allocator;
-    while (!sampler_done.load(std::memory_order_acquire)) {
-      const smr::counter_totals c = domain->counters();
-      const std::uint64_t bytes = rss.bytes();
-      const std::optional<std::uint64_t> allocated = allocator.allocated_bytes();
-      const double t = std::chrono::duration<double, std::milli>(clock::now() - t_origin).count();
-      const int ph = phase.load(std::memory_order_relaxed);
-      samples.push_back({t, ph, c.unreclaimed(), bytes, allocated});
-      if (allocated) {
-        r.allocator_bytes_peak = std::max(r.allocator_bytes_peak.value_or(0), *allocated);
-      }
-      r.pool_bytes_peak = std::max(r.pool_bytes_peak, c.pool_bytes);
-      if (ph == measure) {
-        measured_sum += c.unreclaimed();
-        ++measured_count;
-      }
-      if (cfg.memory_cap_bytes != 0 && bytes > cfg.memory_cap_bytes) {
-        cap_hit.store(true, std::memory_order_release);
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
-  });
-
-  std::vector<std::thread> threads;
-  threads.reserve(cfg.threads);
-  for (unsigned i = 0; i < cfg.threads; ++i) threads.emplace_back(worker, i);
-  while (ready.load(std::memory_order_acquire) + stopped.load(std::memory_order_acquire) <
-         cfg.threads) {
-    std::this_thread::yield();
-  }
-
-  auto interrupted = [&] {
-    return cfg.interrupt != nullptr && cfg.interrupt->load(std::memory_order_relaxed);
-  };
-  auto should_stop = [&] {
-    return interrupted() || cap_hit.load(std::memory_order_acquire) ||
-           phase.load(std::memory_order_acquire) >= stop;
-  };
-  // Sleeps in short slices so a cap, an interrupt or a worker error ends the phase early.
-  auto run_for = [&](double seconds, auto done) {
-    const auto until = clock::now() + std::chrono::duration<double>(seconds);
-    while (clock::now() < until && !should_stop() && !done()) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    }
-  };
-  auto never = [] { return false; };
-
-  // 2. Warm up, then measure.
-  phase.store(warmup, std::memory_order_release);
-  run_for(cfg.warmup_s, never);
-  int expected = warmup;
-  phase.compare_exchange_strong(expected, measure, std::memory_order_acq_rel);
-  const auto t_start = clock::now();
-  if (cfg.mode == run_mode::duration) {
-    run_for(cfg.duration_s, never);
-  } else {
-    // Parked and exiting workers do not complete their operations.
-    const unsigned active = cfg.fault.active_threads(cfg.threads);
-    run_for(1e9, [&] { return completed.load(std::memory_order_acquire) >= active; });
-  }
-  expected = measure;
-  phase.compare_exchange_strong(expected, stop, std::memory_order_acq_rel);
-  while (stopped.load(std::memory_order_acquire) < cfg.threads) std::this_thread::yield();
-  const auto t_end = clock::now();
-
-  r.at_end = domain->counters();
-  r.unreclaimed_end = r.at_end.unreclaimed();
-  sampler_done.store(true, std::memory_order_release);
-  sampler.join();
-  phase.store(teardown, std::memory_order_release);
-  for (auto& t : threads) t.join();
-
-  // Ops mode ends when the last worker completes its operations, timed by the workers
-  // themselves: the main thread only polls for it (in 2 ms slices), which would round short
-  // trials up to the slice.
-  auto measured_end = t_end;
-  if (cfg.mode == run_mode::ops) {
-    auto last = t_start;
-    bool all_finished = true;
-    for (unsigned id = 0; id < cfg.fault.active_threads(cfg.threads); ++id) {
-      const worker_state& w = workers[id];
-      if (w.finished == clock::time_point{}) all_finished = false;
-      last = std::max(last, w.finished);
-    }
-    if (all_finished) measured_end = last;
-  }
-  r.elapsed_s = std::chrono::duration<double>(measured_end - t_start).count();
-  r.samples = samples.size();
-  for (const auto& s : samples) {
-    r.unreclaimed_peak = std::max(r.unreclaimed_peak, s.unreclaimed);
-    r.rss_peak_bytes = std::max(r.rss_peak_bytes, s.rss_bytes);
-  }
-  r.unreclaimed_peak = std::max(r.unreclaimed_peak, r.unreclaimed_end);
-  r.unreclaimed_mean = measured_count > 0
-                           ? static_cast<double>(measured_sum) / static_cast<double>(measured_count)
-                           : static_cast<double>(r.unreclaimed_end);
-  if (cfg.keep_timeseries) r.timeseries = std::move(samples);
-
-  element_checksum expected_left = prefilled;
-  // Throughput and fairness are over the workers that ran the workload, not the parked ones.
-  const unsigned active = cfg.fault.active_threads(cfg.threads);
-  r.ops_min_thread = active == 0 ? 0 : UINT64_MAX;
-  for (unsigned id = 0; id < cfg.threads; ++id) {
-    worker_state& w = workers[id];
-    r.total_ops += w.measured_ops;
-    if (id < active) {
-      r.ops_min_thread = std::min(r.ops_min_thread, w.measured_ops);
-      r.ops_max_thread = std::max(r.ops_max_thread, w.measured_ops);
-    }
-    expected_left += w.tally.added;
-    expected_left -= w.tally.taken;
-    r.bindings.push_back(w.binding);
-    if (w.error && r.status != trial_status::error) {
-      r.status = trial_status::error;
-      try {
-        std::rethrow_exception(w.error);
-      } catch (const std::exception& e) {
-        r.message = e.what();
-      } catch (...) {
-        r.message = "unknown exception in a worker";
-      }
-    }
-  }
-  if (r.status == trial_status::ok && cap_hit.load()) {
-    r.status = trial_status::memory_cap;
-    r.message = "resident memory exceeded the cap of " + std::to_string(cfg.memory_cap_bytes) +
-                " bytes; the trial was stopped early";
-  }
-  if (r.status == trial_status::ok && interrupted()) r.status = trial_status::interrupted;
-
-  // 5. Validate: what is left must equal prefilled + added - taken, and the structure must pass
-  // its kind's at-rest check (a deque reads the same both ways; a set's keys ascend and nothing
-  // is left half-removed). Pools and deques are drained, so teardown accounts for every node.
-  element_checksum left;
-  {
-    typename S::thread_handle h(*domain);
-    r.valid = workload_ops<DS>::at_rest(*structure, h, left);
-  }
-  if (left != expected_left && r.valid == "ok") {
-    r.valid = "element conservation failed: expected " + expected_left.describe() + ", found " +
-              left.describe();
-  }
-
-  // Teardown: destroy the structure first (link-counting schemes drop the claims its remaining
-  // nodes hold on deleted ones), then drain the domain. Everything retired must be reclaimed,
-  // everything allocated freed.
-  structure.reset();
-  domain->reclaim_all_quiescent();
-  const smr::counter_totals last = domain->counters();
-  std::string problems;
-  if (last.retired != last.reclaimed) {
-    problems += "retired " + std::to_string(last.retired) + " but reclaimed " +
-                std::to_string(last.reclaimed) + " after draining; ";
-  }
-  if (last.allocated != last.reclaimed + last.destroyed) {
-    problems += "allocated " + std::to_string(last.allocated) + " but freed " +
-                std::to_string(last.reclaimed + last.destroyed) + "; ";
-  }
-  if (!problems.empty()) {
-    problems.resize(problems.size() - 2);
-    r.teardown = problems;
-  }
-  domain.reset();
-  return r;
+  return trial_detail::trial_runner<S, DS>(cfg).run();
 }
 
 }  // namespace smrlab

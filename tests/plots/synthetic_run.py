@@ -70,6 +70,9 @@ def known_rows():
         # Not ok: excluded from everything that is plotted.
         row("ebr", 1, 4, 1e9, 1e9, status="error", message="threw: bad_alloc, somewhere"),
         row("hp", 4, 4, 1e9, 1e9, bound=32, status="memory_cap", message="over 4GiB"),
+        # A trial that did no work (results/README.md, "Trials that did no work").
+        row("hp", 1, 4, 1e9, 1e9, bound=8, status="no_progress",
+            message="no operation completed in the 0.250 s measured phase"),
         # ok, but the structure check failed: plotted, and listed in index.html.
         row("ebr", 4, 5, 45.0, 2000, valid="count mismatch: 3 lost"),
     ]

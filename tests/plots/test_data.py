@@ -57,7 +57,7 @@ def test_failed_rows_are_excluded(tmp_path):
     write_results(tmp_path, known_rows())
     df = data.load_results(tmp_path / "results.csv")
     ok = data.ok_rows(df)
-    assert (len(df), len(ok)) == (15, 13)
+    assert (len(df), len(ok)) == (16, 13)
     assert ok["throughput_ops_s"].max() < 1e9
 
 
@@ -77,7 +77,7 @@ def test_pu_count():
 def test_problem_rows(tmp_path):
     write_results(tmp_path, known_rows())
     bad = data.problem_rows(data.load_results(tmp_path / "results.csv"))
-    assert sorted(bad["status"]) == ["error", "memory_cap", "ok"]
+    assert sorted(bad["status"]) == ["error", "memory_cap", "no_progress", "ok"]
     assert "count mismatch: 3 lost" in set(bad["valid"])
 
 

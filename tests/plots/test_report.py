@@ -66,8 +66,11 @@ def test_index_has_header_figures_skipped_problems_and_meta(tmp_path):
     assert "a note &lt;b&gt;" in page
     assert "<b>unreclaimed_over_time</b>: no timeseries.csv in the run folder" in page
     assert "memory_cap" in page and "count mismatch: 3 lost" in page
+    # A trial that did no work is listed with its reason, and not plotted.
+    assert "no_progress" in page
+    assert "no operation completed in the 0.250 s measured phase" in page
     assert "&quot;hostname&quot;: &quot;testhost&quot;" in page  # meta.json, pretty-printed
-    assert "15 trials" in page and "13 plotted" in page
+    assert "16 trials" in page and "13 plotted" in page
 
 
 def test_index_without_meta(tmp_path):
