@@ -406,10 +406,18 @@ int run_allocator_children(const sweep_context& ctx, const sweep_plan& plan, con
   return worst;
 }
 
-// Opens the run folder and writes meta.json. Returns nullopt after saying what went wrong.
+// Opens the run folder and writes meta.json. Returns nullopt after saying what went wrong. A
+// child running one trial finds both ready: its parent opened, repaired and described the run,
+// and asks only for trials that are not done (re-reading a large timeseries.csv per trial would
+// make a sweep quadratic).
 std::optional<opened_run> open_output(const sweep_context& ctx, const run_files& files,
                                       const machine_info& m, const sweep_plan& plan) {
   opened_run run;
+  if (ctx.child && !ctx.o.only_trial.empty()) {
+    if (fs::exists(files.results) && fs::exists(files.meta)) return run;
+    fmt::print(stderr, "smrlab run: --only-trial: {} has no run to add to\n", files.dir.string());
+    return std::nullopt;
+  }
   try {
     run = open_run(files, ctx.o.resume);
   } catch (const std::exception& e) {
