@@ -172,6 +172,10 @@ int main(int argc, char** argv) {
       "--sample-interval", sample_interval,
       "the memory sampler's period, e.g. 1ms (default), 10ms; 0 = no sampler (start and end "
       "counts only)");
+  // Hidden: how a sweep under --isolation process runs one of its trials in a child.
+  std::string only_trial;
+  run->add_option("--only-trial", only_trial, "run only the planned trial with this trial_id")
+      ->group("");
   auto* o_seed = run->add_option("--seed", seed, "base random seed");
   auto* o_cap = run->add_option("--memory-cap", memory_cap,
                                 "stop a trial whose resident memory exceeds this, e.g. 4GiB");
@@ -328,6 +332,7 @@ int main(int argc, char** argv) {
     }
     o.memory_cap_bytes = *b;
   }
+  o.only_trial = only_trial;
   o.out = out;
   o.resume = cli.resume;
   o.quiet = cli.quiet;

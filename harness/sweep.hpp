@@ -1,6 +1,9 @@
 // A sweep: the cross product of the values given for each parameter, run trial by trial, one
 // CSV row appended and flushed per trial, with progress and ETA on stderr. An interrupted or
-// crashed sweep keeps every finished row; --resume skips them.
+// crashed sweep keeps every finished row; --resume skips them. The steps: harness/sweep_plan.hpp
+// (plan, describe, shard), harness/sweep_output.hpp (the run folder's files),
+// harness/trial_process.hpp (trials in child processes), harness/sweep.cpp (running and
+// reporting).
 #pragma once
 
 #include <atomic>
@@ -76,7 +79,10 @@ struct sweep_options {
   bool resume = false;
   std::optional<shard_spec> shard;  // run only this slice of the plan (harness/shard.hpp)
   bool quiet = false;
-  bool dry_run = false;      // print the plan and exit
+  bool dry_run = false;  // print the plan and exit
+  // Hidden (--only-trial): run only the planned trial with this trial_id, in this process. The
+  // sweep's own child processes get it under --isolation process (harness/trial_process.hpp).
+  std::string only_trial;
   std::string preset;        // the preset file, if any (recorded in meta.json)
   std::string command_line;  // recorded in meta.json
 };

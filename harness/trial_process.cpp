@@ -1,0 +1,155 @@
+#include "harness/trial_process.hpp"
+
+#include <fmt/format.h>
+#include <poll.h>
+#include <spawn.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstdlib>
+#include <cstring>
+#include <system_error>
+
+namespace smrlab {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string join(const std::vector<std::string>& v, const char* separator = ",") {
+  std::string out;
+  for (const auto& s : v) out += (out.empty() ? "" : separator) + s;
+  return out;
+}
+
+template <class T>
+std::vector<std::string> describe_all(const std::vector<T>& v) {
+  std::vector<std::string> out;
+  for (const auto& x : v) out.push_back(x.describe());
+  return out;
+}
+
+pid_t spawn_self(const std::vector<std::string>& args, const std::vector<std::string>& env) {
+  std::error_code ec;
+  const std::string self = fs::read_symlink("/proc/self/exe", ec).string();
+  if (ec) return -1;
+  std::vector<char*> argv{const_cast<char*>(self.c_str())};
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  std::vector<char*> envp;
+  for (const auto& e : env) envp.push_back(const_cast<char*>(e.c_str()));
+  envp.push_back(nullptr);
+  pid_t pid = 0;
+  if (::posix_spawn(&pid, self.c_str(), nullptr, nullptr, argv.data(), envp.data()) != 0) {
+    return -1;
+  }
+  return pid;
+}
+
+// Waits until the child `pid` has exited, passing an interrupt on to it. A pidfd wakes the wait
+// the moment the child exits; a signal to this process (Ctrl-C) ends poll() early with EINTR.
+void await_exit(pid_t pid, const std::atomic<bool>& interrupt) {
+  const int fd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+  if (fd < 0) return;  // an old kernel: waitpid alone (the child still gets a terminal's Ctrl-C)
+  bool passed_on = false;
+  for (;;) {
+    pollfd p{fd, POLLIN, 0};
+    const int n = ::poll(&p, 1, 100);
+    if (n > 0) break;
+    if (n < 0 && errno != EINTR) break;
+    if (!passed_on && interrupt.load()) {
+      ::kill(pid, SIGINT);
+      passed_on = true;
+    }
+  }
+  ::close(fd);
+}
+
+}  // namespace
+
+bool is_sweep_child() { return std::getenv(sweep_child_variable) != nullptr; }
+
+void test_only_die_before_row(const csv_row& row, const sweep_options& o) {
+  const char* target = std::getenv(test_die_variable);
+  if (target == nullptr || o.only_trial.empty()) return;
+  if (row.get("scheme") + "/" + row.get("trial") != target) return;
+  ::prctl(PR_SET_DUMPABLE, 0);
+  std::signal(SIGSEGV, SIG_DFL);
+  std::raise(SIGSEGV);
+}
+
+std::vector<std::string> child_arguments(const sweep_options& o,
+                                         const std::vector<std::string>& scheme_names,
+                                         const std::vector<std::string>& structure_names,
+                                         allocator_kind a, const fs::path& dir,
+                                         const std::string& only_trial) {
+  std::vector<std::string> args{"run"};
+  auto add = [&](const char* option, std::string value) {
+    args.emplace_back(option);
+    args.push_back(std::move(value));
+  };
+  add("--schemes", join(scheme_names));
+  add("--structures", join(structure_names));
+  std::vector<std::string> threads;
+  for (unsigned t : o.threads) threads.push_back(std::to_string(t));
+  add("--threads", join(threads));
+  add("--trials", std::to_string(o.trials));
+  if (o.mode == run_mode::duration) {
+    add("--duration", fmt::format("{}s", o.duration_s));
+  } else {
+    add("--ops-per-thread", std::to_string(o.ops_per_thread));
+  }
+  add("--warmup", fmt::format("{}s", o.warmup_s));
+  if (o.prefill) add("--prefill", std::to_string(*o.prefill));
+  for (const auto& mix : o.mixes) add("--mix", mix.describe());
+  std::vector<std::string> ranges;
+  for (auto k : o.key_ranges) ranges.push_back(std::to_string(k));
+  add("--key-range", join(ranges));
+  add("--dist", join(describe_all(o.dists)));
+  for (const auto& pin : o.pins) add("--pin", pin.describe());
+  add("--fault", join(describe_all(o.faults)));
+  if (o.shard) add("--shard", o.shard->describe());
+  add("--membind", std::string(to_string(o.membind)));
+  if (!o.topology_source.empty()) add("--topology", o.topology_source);
+  add("--isolation", std::string(to_string(o.isolation)));
+  add("--sample-interval", fmt::format("{}s", o.sample_interval_s));
+  add("--seed", std::to_string(o.seed));
+  if (o.memory_cap_bytes != 0) add("--memory-cap", std::to_string(o.memory_cap_bytes));
+  add("--allocator", std::string(to_string(a)));
+  add("--out", dir.string());
+  if (!only_trial.empty()) add("--only-trial", only_trial);
+  args.emplace_back("--resume");
+  if (o.quiet) args.emplace_back("--quiet");
+  return args;
+}
+
+std::string child_exit::describe() const {
+  if (!started) return "could not be started";
+  if (signal != 0) {
+    const char* name = ::sigdescr_np(signal);
+    return fmt::format("signal {} ({})", signal, name != nullptr ? name : "unknown signal");
+  }
+  return fmt::format("exit status {}", code);
+}
+
+child_exit run_child(const std::vector<std::string>& args, const std::vector<std::string>& env,
+                     const std::atomic<bool>& interrupt) {
+  child_exit out;
+  const pid_t pid = spawn_self(args, env);
+  if (pid < 0) return out;
+  out.started = true;
+  await_exit(pid, interrupt);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) return out;
+  }
+  if (WIFEXITED(status)) out.code = WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) out.signal = WTERMSIG(status);
+  return out;
+}
+
+}  // namespace smrlab

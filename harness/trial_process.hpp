@@ -1,0 +1,61 @@
+// trial_process: running part of a sweep in a child `smrlab run` (harness/sweep.cpp).
+//
+// A sweep's children are this binary re-executed with the sweep's own options written back
+// (child_arguments), into the same output folder with --resume, and with the environment of the
+// allocator they run under (environment_for: LD_PRELOAD). Under --isolation process every trial
+// runs in one (the hidden --only-trial TRIAL_ID names it); under --isolation none each allocator
+// other than the one serving the sweep runs all its trials in one. A child appends its rows and
+// samples to the run's files itself; the parent waits, so one process writes at a time.
+#pragma once
+
+#include <atomic>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "harness/allocator.hpp"
+#include "harness/csv.hpp"
+#include "harness/sweep.hpp"
+
+namespace smrlab {
+
+// Set in the environment of every child process of a sweep (the name dates from when only
+// allocators had children): such a process runs what it is asked and leaves what the parent
+// says already (skips, shard size, resume) unsaid.
+inline constexpr const char* sweep_child_variable = "SMRLAB_ALLOCATOR_CHILD";
+bool is_sweep_child();
+
+// TEST ONLY (tests/cli/test_isolation.py): in a child running one trial (--only-trial), when
+// SMRLAB_TEST_DIE_BEFORE_ROW is "SCHEME/TRIAL" and the row is that scheme's repetition TRIAL,
+// the process kills itself with SIGSEGV after writing the trial's samples and before writing its
+// row: the worst moment, a deterministic stand-in for a trial that crashes. No core is dumped.
+inline constexpr const char* test_die_variable = "SMRLAB_TEST_DIE_BEFORE_ROW";
+void test_only_die_before_row(const csv_row& row, const sweep_options& o);
+
+// The command line of a child that runs allocator `a`'s trials (all of them, or with
+// `only_trial` just that one) into folder `dir`: every sweep option in the form main.cpp parses,
+// plus --allocator, --out and --resume.
+std::vector<std::string> child_arguments(const sweep_options& o,
+                                         const std::vector<std::string>& scheme_names,
+                                         const std::vector<std::string>& structure_names,
+                                         allocator_kind a, const std::filesystem::path& dir,
+                                         const std::string& only_trial = {});
+
+// How a child ended.
+struct child_exit {
+  bool started = false;
+  int code = -1;   // exit status when it exited
+  int signal = 0;  // the signal that killed it, else 0
+
+  bool interrupted() const { return code == 130 || signal == 2; }  // SIGINT
+  // "exit status 3", "signal 11 (Segmentation fault)", "could not be started".
+  std::string describe() const;
+};
+
+// Runs this binary again with `args` and environment `env` (entries "NAME=value"), and waits.
+// When `interrupt` becomes true meanwhile (Ctrl-C or SIGTERM reached only this process), the
+// child is sent SIGINT, so that it stops its trial as the sweep would.
+child_exit run_child(const std::vector<std::string>& args, const std::vector<std::string>& env,
+                     const std::atomic<bool>& interrupt);
+
+}  // namespace smrlab
