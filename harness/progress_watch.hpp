@@ -45,7 +45,7 @@ class progress_watch {
       const std::uint64_t ops = p.ops.load(std::memory_order_relaxed);
       seen& s = seen_[i];
       if (!watched || !s.started || ops != s.ops) {
-        s = {true, ops, now};
+        s = {watched, ops, now};  // an unwatched worker starts afresh once watched again
         continue;
       }
       const double stalled = std::chrono::duration<double>(now - s.since).count();

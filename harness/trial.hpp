@@ -303,6 +303,7 @@ class trial_runner {
           1e9, [&] { return completed_.load(std::memory_order_acquire) >= active_; }, true);
     }
     poll_progress();
+    t_watched_ = clock::now();
     expected = measure;
     phase_.compare_exchange_strong(expected, stop, std::memory_order_acq_rel);
   }
@@ -402,7 +403,8 @@ class trial_runner {
                    " bytes; the trial was stopped early";
     } else if (interrupted()) {
       r_.status = trial_status::interrupted;
-    } else if (auto why = watch_.verdict(r_.total_ops, r_.elapsed_s)) {
+    } else if (auto why = watch_.verdict(
+                   r_.total_ops, std::chrono::duration<double>(t_watched_ - t_start_).count())) {
       r_.status = trial_status::no_progress;
       r_.message = *why;
     }
@@ -470,6 +472,7 @@ class trial_runner {
   std::vector<memory_sample> boundary_samples_;
   clock::time_point origin_{};
   clock::time_point t_start_{};
+  clock::time_point t_watched_{};  // the last poll of the watch, just before the stop signal
   clock::time_point t_end_{};
   std::int64_t unreclaimed_at_start_ = 0;
 };
