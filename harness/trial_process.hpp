@@ -19,10 +19,9 @@
 
 namespace smrlab {
 
-// Set in the environment of every child process of a sweep (the name dates from when only
-// allocators had children): such a process runs what it is asked and leaves what the parent
-// says already (skips, shard size, resume) unsaid.
-inline constexpr const char* sweep_child_variable = "SMRLAB_ALLOCATOR_CHILD";
+// Set in the environment of every child process of a sweep: such a process runs what it is asked
+// and leaves what the parent says already (skips, shard size, resume) unsaid.
+inline constexpr const char* sweep_child_variable = "SMRLAB_SWEEP_CHILD";
 bool is_sweep_child();
 
 // TEST ONLY (tests/cli/test_isolation.py): in a child running one trial (--only-trial), when

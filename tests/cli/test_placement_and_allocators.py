@@ -164,7 +164,7 @@ def test_unknown_allocator_is_refused(tmp_path):
 def test_a_trial_whose_allocator_did_not_take_is_an_error_row_not_a_silent_one(tmp_path):
     # What a child process sees when its LD_PRELOAD did not take: it asked for jemalloc, and
     # glibc serves malloc. The row must say so rather than pass as a jemalloc measurement.
-    env = dict(os.environ, SMRLAB_ALLOCATOR_CHILD="1")
+    env = dict(os.environ, SMRLAB_SWEEP_CHILD="1")
     env.pop("LD_PRELOAD", None)
     p = subprocess.run([smrlab_bin(), *EBR_RUN, "--threads", "1", "--allocator", "jemalloc",
                         "--out", "OUT"], cwd=tmp_path, env=env, capture_output=True, text=True,
