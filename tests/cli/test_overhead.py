@@ -158,6 +158,10 @@ def test_help():
     help_text = subprocess.run([str(ROOT / "run_experiments.sh"), "--help"],
                                capture_output=True, text=True, timeout=60, check=False).stdout
     assert "--no-overhead" in help_text and "overhead.csv" in help_text
+    # The option is taken (the next bad value is what fails, before anything is built).
+    p = subprocess.run([str(ROOT / "run_experiments.sh"), "--no-overhead", "--jobs", "x"],
+                       capture_output=True, text=True, timeout=60, check=False)
+    assert p.returncode == 2 and "--jobs needs a positive integer" in p.stderr, p.stderr
 
 
 BAD = {
