@@ -182,7 +182,8 @@ def overhead_html(table: pd.DataFrame, csv_href: str) -> str:
     if missed.empty:
         parts.append(f'<p class="note">Every configuration is at or above {target:g}.</p>')
     else:
-        names = ", ".join(f"{r.scheme} × {r.structure} at {int(r.threads)}"
+        names = ", ".join(f"{r.scheme} × {r.structure} at "
+                          f"{overhead_module.threads_label(int(r.threads))}"
                           for r in missed.itertuples(index=False))
         parts.append(f'<p class="note">Below {target:g}: {_esc(names)}.</p>')
     return "\n".join(parts)

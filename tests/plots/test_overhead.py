@@ -162,8 +162,8 @@ def test_index_shows_the_ratio_table_and_the_figure(tmp_path):
     assert "Ratio harness / bare loop per scheme × structure" in page
     assert "<th>1 thread</th><th>2 threads</th>" in page
     assert f"<td>{0.98:.3f} ({0.98 * FACTORS[0]:.3f}–{0.98 * FACTORS[-1]:.3f})</td>" in page
-    assert ("Below 0.95: hazard_pointers × natarajan_mittal_bst at 1, hazard_pointers × "
-            "treiber_stack at 1.") in page
+    assert ("Below 0.95: hazard_pointers × natarajan_mittal_bst at 1 thread, hazard_pointers "
+            "× treiber_stack at 1 thread.") in page
     assert '<a href="../overhead.csv">overhead.csv</a>' in page
 
 
