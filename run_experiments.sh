@@ -8,7 +8,8 @@ usage() {
   cat <<'USAGE'
 Usage: ./run_experiments.sh [--preset NAME|FILE] [--out DIR] [--resume] [--shard I/N]
                             [--no-plots] [--no-micro] [--micro-min-time SECONDS]
-                            [--micro-repetitions N] [--jobs N] [-- SMRLAB_RUN_ARGS...]
+                            [--micro-repetitions N] [--no-overhead] [--jobs N]
+                            [-- SMRLAB_RUN_ARGS...]
        ./run_experiments.sh --merge --out DIR RUN_DIR... [--partial] [--no-plots]
 
 Builds the release preset and runs one sweep:
@@ -17,6 +18,9 @@ then the micro suite (the cost of a guard, a protected load, and allocate + reti
 reclaim, per scheme, at 1..N threads) into DIR/micro.json:
   build/release/smrlab_micro --benchmark_out=DIR/micro.json --benchmark_out_format=json
                              --benchmark_repetitions=N --benchmark_min_time=SECONDS
+then what the harness costs (the harness trial against the bare-loop reference, side by
+side) into DIR/overhead.csv:
+  build/release/smrlab overhead --out DIR/overhead.csv
 then draws the figures with plots/plot_results.py DIR (figures/index.html).
 With --merge it instead combines run folders (the shards of one sweep) into DIR with
 `smrlab merge` and draws the figures of the whole.
@@ -47,6 +51,9 @@ Options:
   --micro-repetitions N
                       repetitions of each micro benchmark; the figure shows the median
                       (default: 3)
+  --no-overhead       skip `smrlab overhead` (no overhead.csv, no harness_overhead
+                      figure). It is skipped anyway for --shard and --merge, and with
+                      --resume when DIR already has an overhead.csv
   --jobs N            build parallelism (default: nproc)
   -- ARGS...          passed verbatim to `smrlab run` (e.g. -- --memory-cap 4GiB)
   --help              show this help
@@ -91,6 +98,7 @@ merge_inputs=()
 micro=1
 micro_min_time="0.05"
 micro_repetitions="3"
+overhead=1
 jobs="$(nproc 2>/dev/null || echo 2)"
 extra_args=()
 
@@ -119,6 +127,7 @@ while [ "$#" -gt 0 ]; do
     --partial) partial=1 ;;
     --no-plots) plots=0 ;;
     --no-micro) micro=0 ;;
+    --no-overhead) overhead=0 ;;
     --micro-min-time)
       need_value "$@"
       micro_min_time="$2"
@@ -378,6 +387,36 @@ if [ "$micro" -eq 1 ]; then
   mv -f "$micro_tmp" "$out_abs/micro.json"
 fi
 
+# What the harness costs: like the micro suite, it measures the machine, not the sweep, so a
+# shard or a merge runs none; written under a temporary name by smrlab itself.
+if [ "$overhead" -eq 1 ] && { [ -n "$shard" ] || [ "$merge" -eq 1 ]; }; then
+  overhead=0
+elif [ "$overhead" -eq 1 ] && [ "$resume" -eq 1 ] && [ -e "$out_abs/overhead.csv" ]; then
+  echo "run_experiments.sh: note: keeping the overhead.csv of the resumed run; delete it" \
+    "to measure again" >&2
+  overhead=0
+fi
+if [ "$overhead" -eq 1 ]; then
+  rm -f "$out_abs/overhead.csv.partial"
+  overhead_cmd=("$smrlab" overhead --out "$out_abs/overhead.csv")
+  banner "harness overhead: harness trial vs bare loop -> ${out}/overhead.csv"
+  echo "+ $(printf '%q ' "${overhead_cmd[@]}")"
+  rc=0
+  "${overhead_cmd[@]}" || rc=$?
+  if [ "$rc" -ne 0 ]; then
+    if [ "$rc" -eq 130 ]; then
+      echo "run_experiments.sh: interrupted in smrlab overhead; the sweep is complete in" \
+        "$out/results.csv. Continue with:" >&2
+    else
+      echo "run_experiments.sh: error: smrlab overhead failed (exit $rc); the sweep is" \
+        "complete in $out/results.csv. After fixing the cause, continue with (add" \
+        "--no-overhead to skip it):" >&2
+    fi
+    echo "  $resume_hint" >&2
+    exit "$rc"
+  fi
+fi
+
 if [ "$plots" -eq 1 ]; then
   banner "figures"
   echo "+ $python plots/plot_results.py $out"
@@ -392,6 +431,9 @@ echo "         $out/timeseries.csv"
 echo "         $out/meta.json"
 if [ -e "$out_abs/micro.json" ]; then
   echo "         $out/micro.json"
+fi
+if [ -e "$out_abs/overhead.csv" ]; then
+  echo "         $out/overhead.csv"
 fi
 if [ "$plots" -eq 1 ]; then
   echo "figures: $out/figures/index.html"

@@ -1,5 +1,6 @@
 // smrlab: the driver. `list` shows the registry and the compatibility matrix; `run` runs a
-// sweep (the cross product of the values given for each parameter, or a preset file).
+// sweep (the cross product of the values given for each parameter, or a preset file);
+// `overhead` measures what the harness costs against the bare-loop reference.
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
@@ -12,6 +13,7 @@
 #include "harness/allocator.hpp"
 #include "harness/list_command.hpp"
 #include "harness/merge_command.hpp"
+#include "harness/overhead_command.hpp"
 #include "harness/preset.hpp"
 #include "harness/sweep.hpp"
 #include "harness/thread_counts.hpp"
@@ -95,6 +97,9 @@ int main(int argc, char** argv) {
   merge->add_option("folders", merge_opts.inputs, "run folders to merge, in order")->required();
   merge->add_flag("--partial", merge_opts.partial,
                   "merge even if shards are missing or repeated (warn instead of failing)");
+
+  smrlab::overhead_cli overhead_opts;
+  auto* overhead = smrlab::add_overhead_subcommand(app, overhead_opts);
 
   auto* run = app.add_subcommand("run", "run a sweep and append one CSV row per trial");
   smrlab::sweep_options cli;
@@ -241,6 +246,12 @@ int main(int argc, char** argv) {
   }
 
   if (merge->parsed()) return smrlab::run_merge(merge_opts);
+
+  if (overhead->parsed()) {
+    std::signal(SIGINT, on_signal);
+    std::signal(SIGTERM, on_signal);
+    return smrlab::run_overhead(overhead_opts, g_interrupted);
+  }
 
   smrlab::sweep_options o;
   try {

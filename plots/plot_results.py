@@ -19,6 +19,9 @@ writes into RUN_DIR/figures (or --out), each figure as PNG and SVG:
   micro_costs            ns per operation per thread against threads of guard, deref and
                          alloc_retire, one line per scheme (needs micro.json, the Google
                          Benchmark micro suite's output; median of repetitions)
+  harness_overhead       throughput ratio harness / bare loop against threads, one line per
+                         scheme, panel per structure, dashed line at 0.95 (needs overhead.csv,
+                         written by `smrlab overhead`; index.html shows the ratios as a table)
   compatibility          the scheme x structure matrix from meta.json's `compatibility`
   index.html             metadata, the figures, what was not drawn and why, the trials
                          that failed a check, meta.json
@@ -27,8 +30,8 @@ Only rows with status == ok are plotted. Trials that differ in pin policy, memor
 binding, fault, topology source or allocator are never pooled (smrlab_plots/data.py).
 
 Exit status: 0 figures written; 2 bad input (results.csv missing, empty, unreadable,
-lacking a core column or without an ok trial; timeseries.csv or micro.json present but
-malformed; output folder not writable); 1 matplotlib/pandas missing.
+lacking a core column or without an ok trial; timeseries.csv, micro.json or overhead.csv
+present but malformed; output folder not writable); 1 matplotlib/pandas missing.
 """
 
 from __future__ import annotations
@@ -51,7 +54,7 @@ except ImportError as exc:  # pragma: no cover - depends on the interpreter
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from smrlab_plots import allocators, compatibility, data, memory_bound, over_time  # noqa: E402
-from smrlab_plots import micro, report, style, throughput  # noqa: E402
+from smrlab_plots import micro, overhead, report, style, throughput  # noqa: E402
 from smrlab_plots.data import InputError  # noqa: E402
 from smrlab_plots.report import FigureEntry, SkippedFigure  # noqa: E402
 
@@ -95,6 +98,7 @@ def make_figures(run_dir: Path, out_dir: Path) -> list[Path]:
     samples = data.load_timeseries(run_dir / "timeseries.csv")
     meta = data.load_meta(run_dir / "meta.json")
     costs = micro.load_micro(run_dir / MICRO_JSON)
+    overhead_runs = overhead.load_overhead(run_dir / overhead.OVERHEAD_CSV)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -142,11 +146,13 @@ def make_figures(run_dir: Path, out_dir: Path) -> list[Path]:
     _over_time(figures, measured, samples, variants, colours, subtitle)
     _allocators(figures, ok, names, pus)
     _micro(figures, costs, colours)
+    overhead_table = _overhead(figures, overhead_runs, colours)
     compat, cells = _compatibility(figures, meta, ok)
 
     figures.written.append(report.write_index(
         out_dir, run_dir, results=results, ok=ok, meta=meta, drawn=figures.drawn,
         skipped=figures.skipped, notes=notes, compat=compat, compat_cells=cells,
+        overhead=overhead_table,
     ))
     return figures.written
 
@@ -234,6 +240,28 @@ def _micro(figures: _Figures, costs, colours) -> None:
     )
 
 
+def _overhead(figures: _Figures, runs, colours):
+    """The harness_overhead figure; returns the table index.html shows (None if skipped)."""
+    stem = "harness_overhead"
+    name = overhead.OVERHEAD_CSV
+    if runs is None:
+        figures.skip(stem, f"no {name} in the run folder (run_experiments.sh writes it unless "
+                           "given --no-overhead, --shard or --merge; or run smrlab overhead "
+                           f"--out RUN_DIR/{name})")
+        return None
+    table = overhead.overhead_table(runs)
+    if table["ratio"].isna().all():
+        figures.skip(stem, f"{name} has no configuration where both drivers have a usable run")
+        return None
+    figures.save(
+        overhead.draw_overhead(table, colours),
+        FigureEntry(stem, "What the harness costs: harness / bare loop",
+                    report.OVERHEAD_NOTE.format(target=overhead.TARGET),
+                    [report.OVERHEAD_DETAIL]),
+    )
+    return table
+
+
 def _compatibility(figures: _Figures, meta, ok):
     stem = "compatibility"
     if meta.data is None:
@@ -263,12 +291,13 @@ def parse_args(argv=None) -> argparse.Namespace:
         prog=PROG,
         description="Draw the figures of one smrlab run (throughput, memory against the "
         "schemes' bounds, unreclaimed objects over time, allocators, micro-benchmark costs, "
-        "compatibility) and an index.html that shows them. Reads RUN_DIR/results.csv, "
-        "timeseries.csv, meta.json (documented in results/README.md) and micro.json (Google "
-        "Benchmark JSON of smrlab_micro).",
+        "harness overhead, compatibility) and an index.html that shows them. Reads "
+        "RUN_DIR/results.csv, timeseries.csv, meta.json (documented in results/README.md), "
+        "micro.json (Google Benchmark JSON of smrlab_micro) and overhead.csv (smrlab "
+        "overhead).",
         epilog="Exit status: 0 done; 2 bad input (results.csv missing, empty, malformed or "
-        "without an ok trial; timeseries.csv or micro.json malformed); 1 matplotlib/pandas "
-        "missing.",
+        "without an ok trial; timeseries.csv, micro.json or overhead.csv malformed); 1 "
+        "matplotlib/pandas missing.",
     )
     parser.add_argument("run_dir", metavar="RUN_DIR", type=Path,
                         help="run folder written by smrlab run (holds results.csv)")

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import data, peer_ratios
+from . import data, overhead as overhead_module, peer_ratios
 
 # (label, dotted key in meta.json), in the order of the header block.
 METADATA_FIELDS = (
@@ -47,6 +47,15 @@ MICRO_DETAIL = ("guard: enter and leave one operation; deref: a guard, a protect
                 "loop. y is nanoseconds per operation per thread (Google Benchmark's "
                 "wall-clock real_time times the thread count): flat means the primitive "
                 "scales. Schemes the sweep did not run appear here too.")
+
+# The notes of the harness_overhead figure (plots/smrlab_plots/overhead.py).
+OVERHEAD_NOTE = ("Throughput of the harness trial over the bare-loop reference, run side by side "
+                 "(ABBA order) in one process by smrlab overhead: median over trials of each "
+                 "driver; the dashed line is the target {target:g} (the harness within 5%).")
+OVERHEAD_DETAIL = ("The harness adds a 1 ms memory sampler thread, a per-operation validation "
+                   "tally, fault checks and phase checks; the bare loop runs the same operations, "
+                   "keys, seeds, prefill and placement with only a counter. Harness trials that "
+                   "are not ok are left out of the medians.")
 
 STYLE = (
     "body{font-family:sans-serif;max-width:1400px;margin:1em auto;padding:0 1em}"
@@ -159,16 +168,38 @@ def _traits_table(infos: list[dict]) -> str:
     return f"<table><tr>{head}</tr>{body}</table>"
 
 
+def overhead_html(table: pd.DataFrame, csv_href: str) -> str:
+    """The harness / bare-loop ratios (overhead.ratio_pivot) as an HTML table, with which
+    configurations miss the target."""
+    target = overhead_module.TARGET
+    missed = overhead_module.below_target(table)
+    pivot = overhead_module.ratio_pivot(table)
+    parts = ["<h3>Ratio harness / bare loop per scheme × structure</h3>",
+             "<p>Median harness throughput over median bare-loop throughput, and in "
+             "brackets the range of the per-trial ratios; below 1, the harness costs that "
+             f'much. Data: <a href="{csv_href}">overhead.csv</a>.</p>',
+             html_table(pivot, list(pivot.columns))]
+    if missed.empty:
+        parts.append(f'<p class="note">Every configuration is at or above {target:g}.</p>')
+    else:
+        names = ", ".join(f"{r.scheme} × {r.structure} at "
+                          f"{overhead_module.threads_label(int(r.threads))}"
+                          for r in missed.itertuples(index=False))
+        parts.append(f'<p class="note">Below {target:g}: {_esc(names)}.</p>')
+    return "\n".join(parts)
+
+
 def write_index(out_dir: Path, run_dir: Path, *, results: pd.DataFrame, ok: pd.DataFrame,
                 meta: data.Meta, drawn: list[FigureEntry], skipped: list[SkippedFigure],
-                notes: list[str] = (), compat=None, compat_cells: pd.DataFrame | None = None
-                ) -> Path:
+                notes: list[str] = (), compat=None, compat_cells: pd.DataFrame | None = None,
+                overhead: pd.DataFrame | None = None) -> Path:
     """Write OUT_DIR/index.html; returns its path.
 
     `results` are all rows of results.csv, `ok` the plotted ones; `notes` are sentences
     about the run as a whole (e.g. which allocator the single-allocator figures show);
     `compat` and `compat_cells` (compatibility.parse_compatibility and
-    compatibility_cells), when given, add the matrix as a table.
+    compatibility_cells), when given, add the matrix as a table; `overhead`
+    (overhead.overhead_table), when given, adds the harness / bare-loop ratios as a table.
     """
     name = run_dir.resolve().name
     rel = lambda p: _esc(os.path.relpath(p, out_dir))  # noqa: E731
@@ -215,6 +246,8 @@ def write_index(out_dir: Path, run_dir: Path, *, results: pd.DataFrame, ok: pd.D
             if compat.structure_info:
                 parts.append("<h3>Structure requirements</h3>"
                              + _traits_table(compat.structure_info))
+        if entry.stem == "harness_overhead" and overhead is not None:
+            parts.append(overhead_html(overhead, rel(run_dir / overhead_module.OVERHEAD_CSV)))
         if entry.stem == "micro_costs" and (run_dir / "micro.json").is_file():
             parts.append(f'<p class="note">Data: <a href="{rel(run_dir / "micro.json")}">'
                          "micro.json</a> (Google Benchmark JSON).</p>")

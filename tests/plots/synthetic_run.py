@@ -265,6 +265,50 @@ def write_micro(run_dir: Path, value) -> Path:
     return path
 
 
+# overhead.csv (smrlab overhead): per scheme x threads, the ratio harness / bare that the
+# median harness trial has; per trial, the harness throughput is bare * ratio * the trial's
+# factor (the median factor is 1), so the per-trial ratios span ratio * 0.99 .. ratio * 1.02.
+OVERHEAD_COLUMNS = ["scheme", "structure", "workload", "threads", "trial", "driver", "order",
+                    "elapsed_s", "total_ops", "throughput_ops_s", "status", "valid",
+                    "teardown", "message"]
+OVERHEAD_RATIO = {("ebr", 1): 0.98, ("ebr", 2): 0.97,
+                  ("hazard_pointers", 1): 0.90, ("hazard_pointers", 2): 0.96}
+OVERHEAD_BARE = {"treiber_stack": 20e6, "natarajan_mittal_bst": 8e6}
+OVERHEAD_TRIAL_FACTOR = {1: 1.0, 2: 0.99, 3: 1.02}
+
+
+def overhead_rows(*, failed_trial=True):
+    """Rows of a synthetic overhead.csv: both drivers per scheme x structure x threads for
+    trials 1-3 (ABBA order), and with failed_trial a 4th trial whose harness run failed."""
+    rows = []
+    for structure, bare in OVERHEAD_BARE.items():
+        for (scheme, threads), ratio in OVERHEAD_RATIO.items():
+            trials = dict(OVERHEAD_TRIAL_FACTOR)
+            if failed_trial:
+                trials[4] = None
+            for trial, factor in trials.items():
+                harness = bare * ratio * factor if factor is not None else 0.5 * bare
+                status = "ok" if factor is not None else "error"
+                for driver, speed in (("harness", harness), ("bare", bare)):
+                    first = (driver == "harness") == (trial % 2 == 1)
+                    rows.append({
+                        "scheme": scheme, "structure": structure, "workload": "push50_pop50",
+                        "threads": threads, "trial": trial, "driver": driver,
+                        "order": 1 if first else 2, "elapsed_s": 0.3,
+                        "total_ops": int(speed * 0.3), "throughput_ops_s": speed,
+                        "status": status if driver == "harness" else "",
+                        "valid": "ok" if driver == "harness" else "",
+                        "teardown": "ok" if driver == "harness" else "",
+                        "message": "threw: boom" if status == "error" and driver == "harness"
+                        else "",
+                    })
+    return rows
+
+
+def write_overhead(run_dir: Path, rows, columns=OVERHEAD_COLUMNS) -> Path:
+    return write_csv(run_dir / "overhead.csv", rows, columns)
+
+
 def stall_run(run_dir: Path, *, with_phase=True, with_meta=True) -> Path:
     """Write a complete synthetic stall-experiment run into run_dir; returns it."""
     results, samples = [], []
@@ -305,4 +349,5 @@ def stall_run(run_dir: Path, *, with_phase=True, with_meta=True) -> Path:
             merged_from=["results/2025-01-30-a-stall", "results/2025-01-30-b-stall"],
         ))
     write_micro(run_dir, micro_doc())
+    write_overhead(run_dir, overhead_rows())
     return run_dir

@@ -24,7 +24,7 @@ from synthetic_run import (
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "plots" / "plot_results.py"
 ALL_FIGURES = ("throughput", "memory_bound", "unreclaimed_over_time", "allocator_comparison",
-               "allocator_memory", "micro_costs", "compatibility")
+               "allocator_memory", "micro_costs", "harness_overhead", "compatibility")
 
 
 def run_script(*args):
@@ -102,6 +102,7 @@ def test_older_run_without_timeseries_meta_pus_or_bound(tmp_path):
     assert "<b>allocator_comparison</b>: only one allocator in this run (system)" in page
     assert "<b>compatibility</b>: No meta.json in this run folder." in page
     assert "<b>micro_costs</b>: no micro.json in the run folder" in page
+    assert "<b>harness_overhead</b>: no overhead.csv in the run folder" in page
     assert (d / "figures" / "memory_bound.png").is_file()
     assert not (d / "figures" / "unreclaimed_over_time.png").exists()
 
