@@ -214,23 +214,33 @@ class trial_runner {
     }
     ready_.fetch_add(1, std::memory_order_acq_rel);
     wait_until(phase_, warmup);
-    operation_loop(id, me, *h, sleeps, exits);
+    if (sleeps || exits) {
+      operation_loop<true>(id, me, *h, sleeps, exits);
+    } else {
+      operation_loop<false>(id, me, *h, false, false);
+    }
   }
 
+  // The hot loop. Only a worker with a sleep or exit fault pays for the fault checks; the
+  // validation tally is kept local and handed over when the worker stops.
+  template <bool WithFaults>
   void operation_loop(unsigned id, worker_state& me, typename S::thread_handle& h, bool sleeps,
                       bool exits) {
     op_rng rng(cfg_.seed * 1000003ULL + id);
     const key_sampler* keys = keys_ ? &*keys_ : nullptr;
+    const bool ops_mode = cfg_.mode == run_mode::ops;
+    const std::uint64_t ops_per_thread = cfg_.ops_per_thread;
     const auto period = std::chrono::milliseconds(cfg_.fault.period_ms);
     auto next_sleep = clock::now() + period;
     clock::time_point measure_seen{};
+    op_tally tally;
     std::uint64_t sequence = 0;
     std::uint64_t ops = 0;
     std::uint64_t ops_at_measure = 0;
     bool measuring = false;
     // Exiting workers leave halfway through the measured phase (or their operations).
     auto halfway = [&] {
-      if (cfg_.mode == run_mode::ops) return 2 * (ops - ops_at_measure) >= cfg_.ops_per_thread;
+      if (ops_mode) return 2 * (ops - ops_at_measure) >= ops_per_thread;
       return clock::now() - measure_seen >= std::chrono::duration<double>(cfg_.duration_s / 2);
     };
     for (;;) {
@@ -240,27 +250,30 @@ class trial_runner {
       if (!measuring && ph == measure) {
         measuring = true;
         ops_at_measure = ops;
-        measure_seen = clock::now();
+        if constexpr (WithFaults) measure_seen = clock::now();
       }
-      if (cfg_.mode == run_mode::ops && measuring && ops - ops_at_measure >= cfg_.ops_per_thread) {
+      if (ops_mode && measuring && ops - ops_at_measure >= ops_per_thread) {
         me.finished = clock::now();
         me.progress.watched.store(false, std::memory_order_relaxed);  // done, not stalled
         completed_.fetch_add(1, std::memory_order_acq_rel);
         break;
       }
-      if (exits && measuring && halfway()) break;
-      if (sleeps && clock::now() >= next_sleep) {
-        const auto wake = clock::now() + period;
-        park_inside_operation<S>(
-            *structure_, h, [] {}, [&] { return trial_stopped() || clock::now() >= wake; });
-        next_sleep = clock::now() + period;
+      if constexpr (WithFaults) {
+        if (exits && measuring && halfway()) break;
+        if (sleeps && clock::now() >= next_sleep) {
+          const auto wake = clock::now() + period;
+          park_inside_operation<S>(
+              *structure_, h, [] {}, [&] { return trial_stopped() || clock::now() >= wake; });
+          next_sleep = clock::now() + period;
+        }
       }
       workload_ops<DS>::op(*structure_, h, cfg_.workload, keys, rng.percent(), rng.next(),
-                           unique_value(id, sequence++), me.tally);
+                           unique_value(id, sequence++), tally);
       ++ops;
       // Relaxed: a count the progress watch reads; its only writer is this worker.
       me.progress.ops.store(ops, std::memory_order_relaxed);
     }
+    me.tally = tally;
     me.measured_ops = measuring ? ops - ops_at_measure : 0;
   }
 

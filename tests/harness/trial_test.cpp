@@ -237,7 +237,9 @@ TEST(run_trial, the_sampler_reports_its_cost_and_reads_no_heap_locking_probe_mid
     EXPECT_TRUE(r.allocator_bytes_peak.has_value());
   }
   for (std::size_t i = 1; i + 1 < r.timeseries.size(); ++i) {
-    if (probe.locks_the_heap()) EXPECT_FALSE(r.timeseries[i].allocator_bytes.has_value());
+    if (probe.locks_the_heap()) {
+      EXPECT_FALSE(r.timeseries[i].allocator_bytes.has_value());
+    }
   }
 }
 
