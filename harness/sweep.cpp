@@ -96,7 +96,9 @@ std::unique_ptr<sweep_context> make_context(const sweep_options& given,
                                             const std::atomic<bool>& interrupt) {
   auto ctx = std::make_unique<sweep_context>();
   ctx->o = given;
-  ctx->child = is_sweep_child();
+  // A process asked for one trial is a child whatever its environment says: it never starts
+  // children of its own.
+  ctx->child = is_sweep_child() || !given.only_trial.empty();
   ctx->interrupt = &interrupt;
   try {
     ctx->machine = std::make_unique<topology>(given.topology_source);
