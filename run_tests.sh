@@ -173,8 +173,11 @@ print_pairing_cost() {
     [ -f "$log" ] || continue
     echo
     echo "compile cost of one pairing ($cost_pairing, $p, seconds per generated file):"
-    awk -v id="__${cost_pairing}.cpp.o" '
-      NR > 1 && index($4, id) { ms[$4] = $2 - $1 }
+    # Only the outputs of the current build graph (the log keeps those of earlier layouts).
+    ninja -C "$ROOT/build/$p" -t targets all 2>/dev/null | cut -d: -f1 |
+      awk -v id="__${cost_pairing}.cpp.o" '
+      FNR == NR { if (index($1, id)) current[$1] = 1; next }
+      FNR > 1 && ($4 in current) { ms[$4] = $2 - $1 }
       END {
         total = 0
         for (f in ms) {
@@ -182,7 +185,7 @@ print_pairing_cost() {
           total += ms[f]
         }
         printf "  %-60s %8.1f\n", "sum over the layers", total / 1000
-      }' "$log"
+      }' - "$log"
   done
 }
 
