@@ -223,9 +223,11 @@ endfunction()
 # smrlab_add_pairing_tests(<target> SUITE <typed suite> HEADER <suite header> NAMESPACE <ns>
 #                          [SETS_ONLY] LINK <libraries...> [PRECOMPILE <headers...>])
 # One source per pairing (or per set pairing), each instantiating the type-parameterized suite
-# (TYPED_TEST_SUITE_P, registered in the header) on that pairing alone. The tests are named
-# pairing/<suite>/<scheme>__<structure>.<test>: the names of the former single TYPED_TEST_SUITE
-# behind a fixed prefix (gtest requires one).
+# (TYPED_TEST_SUITE_P `pairing`, registered in the header) on that pairing alone, with <suite> as
+# the prefix. The tests are named <suite>/pairing/<scheme>__<structure>.<test>, so that the
+# former names (<suite>/<scheme>__<structure>.<test>) gain only "pairing/", and ctest's names
+# (gtest_discover_tests: <suite>.<test><<suite>/pairing/<scheme>__<structure>. # TypeParam = ...>)
+# still begin with the layer.
 function(smrlab_add_pairing_tests target)
   cmake_parse_arguments(ARG "SETS_ONLY" "SUITE;HEADER;NAMESPACE" "LINK;PRECOMPILE" ${ARGN})
   if(ARG_SETS_ONLY)
@@ -246,7 +248,7 @@ function(smrlab_add_pairing_tests target)
 
 namespace ${ARG_NAMESPACE} {
 using ${id} = smr::pairing<${scheme_type}, ${structure_template}<${scheme_type}>>;
-INSTANTIATE_TYPED_TEST_SUITE_P(pairing, ${ARG_SUITE}, ::testing::Types<${id}>,
+INSTANTIATE_TYPED_TEST_SUITE_P(${ARG_SUITE}, pairing, ::testing::Types<${id}>,
                                smrlab_test::pairing_names);
 }  // namespace ${ARG_NAMESPACE}
 ")

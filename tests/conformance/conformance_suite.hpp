@@ -6,7 +6,8 @@
 //
 // The body of a type-parameterized suite (TYPED_TEST_SUITE_P): cmake/smrlab_pairings.cmake
 // generates one file per pairing that includes its scheme's and structure's headers and this
-// one, and instantiates the suite on that pairing alone.
+// one, and instantiates the suite on that pairing alone, with the layer's name as the prefix:
+// the tests are named conformance/pairing/<scheme>__<structure>.<test>.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -23,8 +24,8 @@ namespace smrlab_test::conformance_layer {
 using smrlab_test::stress_scale_divisor;
 
 template <class P>
-class conformance : public ::testing::Test {};
-TYPED_TEST_SUITE_P(conformance);
+class pairing : public ::testing::Test {};
+TYPED_TEST_SUITE_P(pairing);
 
 // Runs the trial, checks it, and returns it for checks of its own.
 template <class S, class DS>
@@ -48,7 +49,7 @@ inline unsigned thread_limit(const smr::scheme_traits& t, unsigned wanted) {
   return t.max_threads == 0 ? wanted : std::min(wanted, t.max_threads);
 }
 
-TYPED_TEST_P(conformance, stress_in_ops_mode_validates_and_reclaims_everything) {
+TYPED_TEST_P(pairing, stress_in_ops_mode_validates_and_reclaims_everything) {
   using S = typename TypeParam::scheme;
   using DS = typename TypeParam::structure;
   for (unsigned threads : {1U, 2U, 4U}) {
@@ -66,7 +67,7 @@ TYPED_TEST_P(conformance, stress_in_ops_mode_validates_and_reclaims_everything) 
 }
 
 // More threads than cores: preemption inside operations is where reclamation races show.
-TYPED_TEST_P(conformance, oversubscribed_stress_validates_and_reclaims_everything) {
+TYPED_TEST_P(pairing, oversubscribed_stress_validates_and_reclaims_everything) {
   using S = typename TypeParam::scheme;
   using DS = typename TypeParam::structure;
   const unsigned threads =
@@ -83,7 +84,7 @@ TYPED_TEST_P(conformance, oversubscribed_stress_validates_and_reclaims_everythin
 }
 
 // Pops dominate, so the structure keeps running empty: the ABA-prone path.
-TYPED_TEST_P(conformance, pop_heavy_stress_on_a_nearly_empty_structure) {
+TYPED_TEST_P(pairing, pop_heavy_stress_on_a_nearly_empty_structure) {
   using S = typename TypeParam::scheme;
   using DS = typename TypeParam::structure;
   smrlab::trial_config cfg;
@@ -100,7 +101,7 @@ TYPED_TEST_P(conformance, pop_heavy_stress_on_a_nearly_empty_structure) {
 
 // Sets: lookups among updates, on skewed keys, so that most operations meet on a few hot keys
 // (for pools and deques, whose operations have no keys, a push-heavy mix instead).
-TYPED_TEST_P(conformance, skewed_mixed_stress_validates_and_reclaims_everything) {
+TYPED_TEST_P(pairing, skewed_mixed_stress_validates_and_reclaims_everything) {
   using S = typename TypeParam::scheme;
   using DS = typename TypeParam::structure;
   smrlab::trial_config cfg;
@@ -142,7 +143,7 @@ std::optional<smrlab::trial_config> fault_trial(smrlab::fault_plan fault, std::u
 // A thread parked inside an operation for the whole trial (the stall experiment's fault): the
 // others must still run correctly, a bounded scheme must stay under its bound although one
 // thread never scans or advances, and once the parked thread leaves, everything is reclaimed.
-TYPED_TEST_P(conformance, a_thread_parked_inside_an_operation_leaves_the_others_correct) {
+TYPED_TEST_P(pairing, a_thread_parked_inside_an_operation_leaves_the_others_correct) {
   using S = typename TypeParam::scheme;
   using DS = typename TypeParam::structure;
   const auto cfg = fault_trial<S>({smrlab::fault_plan::kind::park, 1}, 5);
@@ -154,7 +155,7 @@ TYPED_TEST_P(conformance, a_thread_parked_inside_an_operation_leaves_the_others_
 
 // A thread preempted inside operations again and again: every 2 ms it sleeps 2 ms holding a
 // guard and a protected reference. Everything must still validate and stay within the bound.
-TYPED_TEST_P(conformance, a_thread_asleep_inside_operations_again_and_again) {
+TYPED_TEST_P(pairing, a_thread_asleep_inside_operations_again_and_again) {
   using S = typename TypeParam::scheme;
   using DS = typename TypeParam::structure;
   auto cfg = fault_trial<S>({smrlab::fault_plan::kind::sleep, 1, 2}, 6);
@@ -166,7 +167,7 @@ TYPED_TEST_P(conformance, a_thread_asleep_inside_operations_again_and_again) {
 
 // A thread that leaves halfway, destroying its handle while the others go on: what it retired
 // must still be reclaimed (orphan adoption, HelpScan), and the others must stay correct.
-TYPED_TEST_P(conformance, a_thread_that_exits_halfway_leaves_nothing_unreclaimed) {
+TYPED_TEST_P(pairing, a_thread_that_exits_halfway_leaves_nothing_unreclaimed) {
   using S = typename TypeParam::scheme;
   using DS = typename TypeParam::structure;
   const auto cfg = fault_trial<S>({smrlab::fault_plan::kind::exit, 1}, 8);
@@ -180,7 +181,7 @@ TYPED_TEST_P(conformance, a_thread_that_exits_halfway_leaves_nothing_unreclaimed
   EXPECT_LE(r.total_ops, stayed + cfg->ops_per_thread / 2);
 }
 
-REGISTER_TYPED_TEST_SUITE_P(conformance, stress_in_ops_mode_validates_and_reclaims_everything,
+REGISTER_TYPED_TEST_SUITE_P(pairing, stress_in_ops_mode_validates_and_reclaims_everything,
                             oversubscribed_stress_validates_and_reclaims_everything,
                             pop_heavy_stress_on_a_nearly_empty_structure,
                             skewed_mixed_stress_validates_and_reclaims_everything,

@@ -9,7 +9,8 @@
 //
 // The body of a type-parameterized suite (TYPED_TEST_SUITE_P): cmake/smrlab_pairings.cmake
 // generates one file per pairing that includes its scheme's and structure's headers and this
-// one, and instantiates the suite on that pairing alone.
+// one, and instantiates the suite on that pairing alone, with the layer's name as the prefix:
+// the tests are named linearizability/pairing/<scheme>__<structure>.<test>.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -42,8 +43,8 @@ constexpr unsigned prefill_ops = 3;
 constexpr std::uint64_t set_keys = 4;  // few keys, so that operations collide
 
 template <class P>
-class linearizability : public ::testing::Test {};
-TYPED_TEST_SUITE_P(linearizability);
+class pairing : public ::testing::Test {};
+TYPED_TEST_SUITE_P(pairing);
 
 // A value no other push of the round uses, readable in a report: 1000 x (thread + 1) + i (the
 // prefill counts as a thread).
@@ -146,7 +147,7 @@ void wait_until(Done&& done) {
   }
 }
 
-TYPED_TEST_P(linearizability, small_concurrent_histories_are_linearizable) {
+TYPED_TEST_P(pairing, small_concurrent_histories_are_linearizable) {
   using S = typename TypeParam::scheme;
   using DS = typename TypeParam::structure;
   using model = lin::sequential_spec_t<DS>;
@@ -245,6 +246,6 @@ TYPED_TEST_P(linearizability, small_concurrent_histories_are_linearizable) {
   ::testing::Test::RecordProperty("overlapping_ops", static_cast<int>(overlapping));
 }
 
-REGISTER_TYPED_TEST_SUITE_P(linearizability, small_concurrent_histories_are_linearizable);
+REGISTER_TYPED_TEST_SUITE_P(pairing, small_concurrent_histories_are_linearizable);
 
 }  // namespace smrlab_test::linearizability_layer

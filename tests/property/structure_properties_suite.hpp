@@ -11,7 +11,8 @@
 //
 // The body of a type-parameterized suite (TYPED_TEST_SUITE_P): cmake/smrlab_pairings.cmake
 // generates one file per pairing that includes its scheme's and structure's headers and this
-// one, and instantiates the suite on that pairing alone.
+// one, and instantiates the suite on that pairing alone, with the layer's name as the prefix:
+// the tests are named structure_properties/pairing/<scheme>__<structure>.<test>.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -212,10 +213,10 @@ void sequence_matches_model_and_reclaims_everything() {
 }
 
 template <class P>
-class structure_properties : public ::testing::Test {};
-TYPED_TEST_SUITE_P(structure_properties);
+class pairing : public ::testing::Test {};
+TYPED_TEST_SUITE_P(pairing);
 
-TYPED_TEST_P(structure_properties, random_sequences_match_the_model_and_reclaim_everything) {
+TYPED_TEST_P(pairing, random_sequences_match_the_model_and_reclaim_everything) {
   using S = typename TypeParam::scheme;
   using DS = typename TypeParam::structure;
   // What RC_GTEST_PROP expands to, usable in a typed test: runs the property (100 cases unless
@@ -223,7 +224,6 @@ TYPED_TEST_P(structure_properties, random_sequences_match_the_model_and_reclaim_
   rc::detail::checkGTest(&sequence_matches_model_and_reclaims_everything<S, DS>);
 }
 
-REGISTER_TYPED_TEST_SUITE_P(structure_properties,
-                            random_sequences_match_the_model_and_reclaim_everything);
+REGISTER_TYPED_TEST_SUITE_P(pairing, random_sequences_match_the_model_and_reclaim_everything);
 
 }  // namespace smrlab_test::property_layer
