@@ -31,7 +31,10 @@ so they override these key by key):
   UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
   TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
 
-Ends with a table of stages and times and a line "N passed, N failed".
+Ends with a table of stages and times (the build of each preset is the stage
+"build P (compile+link)"), the compile cost of one pairing (the seconds of
+ebr x treiber_stack's generated files in each preset's .ninja_log) and a line
+"N passed, N failed".
 Exit status: 0 every stage passed; otherwise the failing stage's status
 (2 for bad usage).
 USAGE
@@ -153,14 +156,43 @@ print_summary() {
     printf '%-28s %-8s %10s\n' "${stage_names[$i]}" "${stage_results[$i]}" "${stage_times[$i]}"
   done
   printf '%-28s %-8s %10s\n' "total" "" "$(secs_since "$run_start")"
+  print_pairing_cost
   echo
   echo "${passed} passed, ${failed} failed"
+}
+
+# The compile cost of one pairing: each pairing is compiled in its own generated files, one per
+# layer (cmake/smrlab_pairings.cmake); the durations of ${cost_pairing}'s files, from the
+# .ninja_log of each preset built (the last time each was compiled; a ccache hit shows as
+# almost nothing).
+cost_pairing="ebr__treiber_stack"
+print_pairing_cost() {
+  local p log
+  for p in "${preset_list[@]}"; do
+    log="$ROOT/build/$p/.ninja_log"
+    [ -f "$log" ] || continue
+    echo
+    echo "compile cost of one pairing ($cost_pairing, $p, seconds per generated file):"
+    # Only the outputs of the current build graph (the log keeps those of earlier layouts).
+    ninja -C "$ROOT/build/$p" -t targets all 2>/dev/null | cut -d: -f1 |
+      awk -v id="__${cost_pairing}.cpp.o" '
+      FNR == NR { if (index($1, id)) current[$1] = 1; next }
+      FNR > 1 && ($4 in current) { ms[$4] = $2 - $1 }
+      END {
+        total = 0
+        for (f in ms) {
+          n = split(f, parts, "/"); printf "  %-60s %8.1f\n", parts[n], ms[f] / 1000
+          total += ms[f]
+        }
+        printf "  %-60s %8.1f\n", "sum over the layers", total / 1000
+      }' - "$log"
+  done
 }
 
 # Remaining stages, listed as skipped when an earlier one fails.
 planned=("setup")
 for p in "${preset_list[@]}"; do
-  planned+=("configure $p" "build $p" "test $p")
+  planned+=("configure $p" "build $p (compile+link)" "test $p")
 done
 
 # run_stage NAME CMD...: banner, run, record; on failure print the summary and exit.
@@ -216,7 +248,7 @@ for p in "${preset_list[@]}"; do
   py="$("$ROOT/scripts/find_python.sh" --with-pytest)" || exit 1
   run_stage "configure $p" cmake --preset "$p" -DSMRLAB_PLUGIN_DIRS="$ROOT/examples/plugins" \
     -DSMRLAB_PYTHON="$py"
-  run_stage "build $p" cmake --build --preset "$p" --parallel "$jobs"
+  run_stage "build $p (compile+link)" cmake --build --preset "$p" --parallel "$jobs"
   test_cmd=(ctest --preset "$p" --parallel "$test_jobs")
   case "$p" in
     asan) test_cmd+=(-L 'unit|conformance') ;;

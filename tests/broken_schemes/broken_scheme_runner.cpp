@@ -1,6 +1,6 @@
 // smrlab_broken_scheme_runner BROKEN_SCHEME STRUCTURE: runs the conformance suite's stress trials
 // (multi-threaded, oversubscribed, pop-heavy; harness/trial.hpp run_trial, the same checks as
-// tests/conformance/conformance_test.cpp) on one deliberately broken scheme. It is a separate
+// tests/conformance/conformance_suite.hpp) on one deliberately broken scheme. It is a separate
 // process because the bugs it runs are use-after-frees: under ASan the first one aborts the
 // process, and without ASan it may crash. Exit status: 0 if every check passed, 1 if a check
 // (status, validation, teardown, bound) failed, with a line "caught by <check>: <detail>", 2 on

@@ -1,6 +1,6 @@
 // What is particular to the Harris-Michael list: one node per key. The set contract (agreement
 // with std::set, concurrent conservation, lookups under change) is checked for every set
-// structure in tests/structures/set_structure_test.cpp.
+// structure in tests/structures/set_structure_suite.hpp.
 #include "structures/harris_michael_list/harris_michael_list.hpp"
 
 #include <gtest/gtest.h>

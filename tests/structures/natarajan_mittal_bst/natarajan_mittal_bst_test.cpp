@@ -1,7 +1,7 @@
 // What is particular to the Natarajan-Mittal tree: five sentinels, and two nodes per key (a
 // leaf and a router). The set contract (agreement with std::set, concurrent conservation,
 // lookups under change) is checked for every set structure in
-// tests/structures/set_structure_test.cpp.
+// tests/structures/set_structure_suite.hpp.
 #include "structures/natarajan_mittal_bst/natarajan_mittal_bst.hpp"
 
 #include <gtest/gtest.h>

@@ -3,6 +3,13 @@
 // sequential agreement with std::set, refusals, visibility across threads, per-key
 // conservation under concurrent updates, and lookups that stay right while the structure
 // changes. Each structure's own test file checks what is particular to it (node counts).
+//
+// The body of a type-parameterized suite (TYPED_TEST_SUITE_P): cmake/smrlab_pairings.cmake
+// generates one file per pairing that includes its scheme's and structure's headers and this
+// one, and instantiates the suite on that pairing alone, with the layer's name as the prefix:
+// the tests are named set_structure_test/pairing/<scheme>__<structure>.<test>.
+#pragma once
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -14,23 +21,23 @@
 #include <thread>
 #include <vector>
 
-#include "support/test_support.hpp"
+#include "support/test_helpers.hpp"
 
-namespace {
+namespace smrlab_test::set_contract_layer {
 
 using smrlab_test::expect_everything_reclaimed;
 using smrlab_test::threads_allowed;
 
 template <class P>
-class set_structure_test : public ::testing::Test {};
-TYPED_TEST_SUITE(set_structure_test, smrlab_test::set_pairings, smrlab_test::pairing_names);
+class pairing : public ::testing::Test {};
+TYPED_TEST_SUITE_P(pairing);
 
 template <class DS>
 smr::domain_config config(unsigned threads = 1) {
   return smr::config_for(DS::requirements, threads);
 }
 
-TYPED_TEST(set_structure_test, agrees_with_a_sequential_set) {
+TYPED_TEST_P(pairing, agrees_with_a_sequential_set) {
   using S = typename TypeParam::scheme;
   using DS = typename TypeParam::structure;
   typename S::domain d(config<DS>());
@@ -69,7 +76,7 @@ TYPED_TEST(set_structure_test, agrees_with_a_sequential_set) {
   expect_everything_reclaimed<S>(d);
 }
 
-TYPED_TEST(set_structure_test, duplicates_and_absent_keys_are_refused_leaving_nothing_behind) {
+TYPED_TEST_P(pairing, duplicates_and_absent_keys_are_refused_leaving_nothing_behind) {
   using S = typename TypeParam::scheme;
   using DS = typename TypeParam::structure;
   typename S::domain d(config<DS>());
@@ -112,7 +119,7 @@ TYPED_TEST(set_structure_test, duplicates_and_absent_keys_are_refused_leaving_no
 
 // A key inserted by one thread is seen by another once the first has been joined, and a key it
 // removed is not.
-TYPED_TEST(set_structure_test, keys_written_by_one_thread_are_seen_by_another) {
+TYPED_TEST_P(pairing, keys_written_by_one_thread_are_seen_by_another) {
   using S = typename TypeParam::scheme;
   using DS = typename TypeParam::structure;
   typename S::domain d(config<DS>(2));
@@ -145,7 +152,7 @@ TYPED_TEST(set_structure_test, keys_written_by_one_thread_are_seen_by_another) {
 // (plus the prefill) must be 0 or 1 and say whether the key is in the set at the end. Few keys,
 // so that the threads collide on the same nodes, help each other and retry failed CASes; a node
 // made by an insert that then found its key present must still be reclaimed.
-TYPED_TEST(set_structure_test, concurrent_updates_on_few_keys_conserve_every_key) {
+TYPED_TEST_P(pairing, concurrent_updates_on_few_keys_conserve_every_key) {
   using S = typename TypeParam::scheme;
   using DS = typename TypeParam::structure;
   const unsigned threads = threads_allowed<S>(4);
@@ -201,7 +208,7 @@ TYPED_TEST(set_structure_test, concurrent_updates_on_few_keys_conserve_every_key
 // Keys that are never removed must always be found, and keys never inserted never found, while
 // other threads insert and remove the keys around them: a search that wandered into an unlinked
 // part of the structure would get these wrong (or, under ASan, read freed memory).
-TYPED_TEST(set_structure_test, lookups_stay_right_while_the_set_changes_around_them) {
+TYPED_TEST_P(pairing, lookups_stay_right_while_the_set_changes_around_them) {
   using S = typename TypeParam::scheme;
   using DS = typename TypeParam::structure;
   const unsigned threads = threads_allowed<S>(4);
@@ -244,4 +251,10 @@ TYPED_TEST(set_structure_test, lookups_stay_right_while_the_set_changes_around_t
   expect_everything_reclaimed<S>(d);
 }
 
-}  // namespace
+REGISTER_TYPED_TEST_SUITE_P(pairing, agrees_with_a_sequential_set,
+                            duplicates_and_absent_keys_are_refused_leaving_nothing_behind,
+                            keys_written_by_one_thread_are_seen_by_another,
+                            concurrent_updates_on_few_keys_conserve_every_key,
+                            lookups_stay_right_while_the_set_changes_around_them);
+
+}  // namespace smrlab_test::set_contract_layer

@@ -8,6 +8,13 @@
 // Models: pool -> std::vector used as a stack (kind pool is modelled as LIFO, true of
 // treiber_stack; a FIFO pool plugin would need a model of its own), deque -> std::deque, set ->
 // std::set over the keys 0..15, so that inserts, removes and look-ups collide.
+//
+// The body of a type-parameterized suite (TYPED_TEST_SUITE_P): cmake/smrlab_pairings.cmake
+// generates one file per pairing that includes its scheme's and structure's headers and this
+// one, and instantiates the suite on that pairing alone, with the layer's name as the prefix:
+// the tests are named structure_properties/pairing/<scheme>__<structure>.<test>.
+#pragma once
+
 #include <gtest/gtest.h>
 #include <rapidcheck.h>
 #include <rapidcheck/gtest.h>
@@ -20,11 +27,9 @@
 #include <string>
 #include <vector>
 
-#include "support/test_support.hpp"
+#include "support/test_helpers.hpp"
 
-namespace {
-
-using smrlab_test::all_pairings;
+namespace smrlab_test::property_layer {
 
 enum class op_kind : std::uint8_t {
   push,
@@ -45,7 +50,7 @@ struct op {
 };
 
 // How rapidcheck prints a counterexample: "push(3)", "pop_left", "insert(7)".
-std::ostream& operator<<(std::ostream& os, const op& o) {
+inline std::ostream& operator<<(std::ostream& os, const op& o) {
   switch (o.kind) {
     case op_kind::push:
       return os << "push(" << o.value << ")";
@@ -95,26 +100,26 @@ rc::Gen<std::vector<op>> operation_sequences() {
 }
 
 // A pop's result as rapidcheck prints it in a counterexample (it cannot print std::optional).
-std::string shown(const std::optional<std::uint64_t>& v) {
+inline std::string shown(const std::optional<std::uint64_t>& v) {
   return v ? std::to_string(*v) : std::string("nothing");
 }
 
 // Pops of the models: the removed value, or nothing when empty (what the structures return).
-std::optional<std::uint64_t> pop_back(std::vector<std::uint64_t>& v) {
+inline std::optional<std::uint64_t> pop_back(std::vector<std::uint64_t>& v) {
   if (v.empty()) return std::nullopt;
   const std::uint64_t x = v.back();
   v.pop_back();
   return x;
 }
 
-std::optional<std::uint64_t> pop_front(std::deque<std::uint64_t>& q) {
+inline std::optional<std::uint64_t> pop_front(std::deque<std::uint64_t>& q) {
   if (q.empty()) return std::nullopt;
   const std::uint64_t x = q.front();
   q.pop_front();
   return x;
 }
 
-std::optional<std::uint64_t> pop_back(std::deque<std::uint64_t>& q) {
+inline std::optional<std::uint64_t> pop_back(std::deque<std::uint64_t>& q) {
   if (q.empty()) return std::nullopt;
   const std::uint64_t x = q.back();
   q.pop_back();
@@ -208,10 +213,10 @@ void sequence_matches_model_and_reclaims_everything() {
 }
 
 template <class P>
-class structure_properties : public ::testing::Test {};
-TYPED_TEST_SUITE(structure_properties, all_pairings, smrlab_test::pairing_names);
+class pairing : public ::testing::Test {};
+TYPED_TEST_SUITE_P(pairing);
 
-TYPED_TEST(structure_properties, random_sequences_match_the_model_and_reclaim_everything) {
+TYPED_TEST_P(pairing, random_sequences_match_the_model_and_reclaim_everything) {
   using S = typename TypeParam::scheme;
   using DS = typename TypeParam::structure;
   // What RC_GTEST_PROP expands to, usable in a typed test: runs the property (100 cases unless
@@ -219,4 +224,6 @@ TYPED_TEST(structure_properties, random_sequences_match_the_model_and_reclaim_ev
   rc::detail::checkGTest(&sequence_matches_model_and_reclaims_everything<S, DS>);
 }
 
-}  // namespace
+REGISTER_TYPED_TEST_SUITE_P(pairing, random_sequences_match_the_model_and_reclaim_everything);
+
+}  // namespace smrlab_test::property_layer

@@ -3,6 +3,13 @@
 // trial runner as `smrlab run`, and must validate (conservation of elements), reclaim
 // everything it retired, free everything it allocated, and stay under its garbage bound. Run
 // under the asan and tsan presets too, this is where reclamation bugs surface.
+//
+// The body of a type-parameterized suite (TYPED_TEST_SUITE_P): cmake/smrlab_pairings.cmake
+// generates one file per pairing that includes its scheme's and structure's headers and this
+// one, and instantiates the suite on that pairing alone, with the layer's name as the prefix:
+// the tests are named conformance/pairing/<scheme>__<structure>.<test>.
+#pragma once
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -10,16 +17,15 @@
 #include <thread>
 
 #include "harness/trial.hpp"
-#include "support/test_support.hpp"
+#include "support/test_helpers.hpp"
 
-namespace {
+namespace smrlab_test::conformance_layer {
 
-using smrlab_test::all_pairings;
 using smrlab_test::stress_scale_divisor;
 
 template <class P>
-class conformance : public ::testing::Test {};
-TYPED_TEST_SUITE(conformance, all_pairings, smrlab_test::pairing_names);
+class pairing : public ::testing::Test {};
+TYPED_TEST_SUITE_P(pairing);
 
 // Runs the trial, checks it, and returns it for checks of its own.
 template <class S, class DS>
@@ -39,11 +45,11 @@ smrlab::trial_result expect_correct_trial(const smrlab::trial_config& cfg) {
   return r;
 }
 
-unsigned thread_limit(const smr::scheme_traits& t, unsigned wanted) {
+inline unsigned thread_limit(const smr::scheme_traits& t, unsigned wanted) {
   return t.max_threads == 0 ? wanted : std::min(wanted, t.max_threads);
 }
 
-TYPED_TEST(conformance, stress_in_ops_mode_validates_and_reclaims_everything) {
+TYPED_TEST_P(pairing, stress_in_ops_mode_validates_and_reclaims_everything) {
   using S = typename TypeParam::scheme;
   using DS = typename TypeParam::structure;
   for (unsigned threads : {1U, 2U, 4U}) {
@@ -61,7 +67,7 @@ TYPED_TEST(conformance, stress_in_ops_mode_validates_and_reclaims_everything) {
 }
 
 // More threads than cores: preemption inside operations is where reclamation races show.
-TYPED_TEST(conformance, oversubscribed_stress_validates_and_reclaims_everything) {
+TYPED_TEST_P(pairing, oversubscribed_stress_validates_and_reclaims_everything) {
   using S = typename TypeParam::scheme;
   using DS = typename TypeParam::structure;
   const unsigned threads =
@@ -78,7 +84,7 @@ TYPED_TEST(conformance, oversubscribed_stress_validates_and_reclaims_everything)
 }
 
 // Pops dominate, so the structure keeps running empty: the ABA-prone path.
-TYPED_TEST(conformance, pop_heavy_stress_on_a_nearly_empty_structure) {
+TYPED_TEST_P(pairing, pop_heavy_stress_on_a_nearly_empty_structure) {
   using S = typename TypeParam::scheme;
   using DS = typename TypeParam::structure;
   smrlab::trial_config cfg;
@@ -95,7 +101,7 @@ TYPED_TEST(conformance, pop_heavy_stress_on_a_nearly_empty_structure) {
 
 // Sets: lookups among updates, on skewed keys, so that most operations meet on a few hot keys
 // (for pools and deques, whose operations have no keys, a push-heavy mix instead).
-TYPED_TEST(conformance, skewed_mixed_stress_validates_and_reclaims_everything) {
+TYPED_TEST_P(pairing, skewed_mixed_stress_validates_and_reclaims_everything) {
   using S = typename TypeParam::scheme;
   using DS = typename TypeParam::structure;
   smrlab::trial_config cfg;
@@ -137,7 +143,7 @@ std::optional<smrlab::trial_config> fault_trial(smrlab::fault_plan fault, std::u
 // A thread parked inside an operation for the whole trial (the stall experiment's fault): the
 // others must still run correctly, a bounded scheme must stay under its bound although one
 // thread never scans or advances, and once the parked thread leaves, everything is reclaimed.
-TYPED_TEST(conformance, a_thread_parked_inside_an_operation_leaves_the_others_correct) {
+TYPED_TEST_P(pairing, a_thread_parked_inside_an_operation_leaves_the_others_correct) {
   using S = typename TypeParam::scheme;
   using DS = typename TypeParam::structure;
   const auto cfg = fault_trial<S>({smrlab::fault_plan::kind::park, 1}, 5);
@@ -149,7 +155,7 @@ TYPED_TEST(conformance, a_thread_parked_inside_an_operation_leaves_the_others_co
 
 // A thread preempted inside operations again and again: every 2 ms it sleeps 2 ms holding a
 // guard and a protected reference. Everything must still validate and stay within the bound.
-TYPED_TEST(conformance, a_thread_asleep_inside_operations_again_and_again) {
+TYPED_TEST_P(pairing, a_thread_asleep_inside_operations_again_and_again) {
   using S = typename TypeParam::scheme;
   using DS = typename TypeParam::structure;
   auto cfg = fault_trial<S>({smrlab::fault_plan::kind::sleep, 1, 2}, 6);
@@ -161,7 +167,7 @@ TYPED_TEST(conformance, a_thread_asleep_inside_operations_again_and_again) {
 
 // A thread that leaves halfway, destroying its handle while the others go on: what it retired
 // must still be reclaimed (orphan adoption, HelpScan), and the others must stay correct.
-TYPED_TEST(conformance, a_thread_that_exits_halfway_leaves_nothing_unreclaimed) {
+TYPED_TEST_P(pairing, a_thread_that_exits_halfway_leaves_nothing_unreclaimed) {
   using S = typename TypeParam::scheme;
   using DS = typename TypeParam::structure;
   const auto cfg = fault_trial<S>({smrlab::fault_plan::kind::exit, 1}, 8);
@@ -175,4 +181,12 @@ TYPED_TEST(conformance, a_thread_that_exits_halfway_leaves_nothing_unreclaimed) 
   EXPECT_LE(r.total_ops, stayed + cfg->ops_per_thread / 2);
 }
 
-}  // namespace
+REGISTER_TYPED_TEST_SUITE_P(pairing, stress_in_ops_mode_validates_and_reclaims_everything,
+                            oversubscribed_stress_validates_and_reclaims_everything,
+                            pop_heavy_stress_on_a_nearly_empty_structure,
+                            skewed_mixed_stress_validates_and_reclaims_everything,
+                            a_thread_parked_inside_an_operation_leaves_the_others_correct,
+                            a_thread_asleep_inside_operations_again_and_again,
+                            a_thread_that_exits_halfway_leaves_nothing_unreclaimed);
+
+}  // namespace smrlab_test::conformance_layer

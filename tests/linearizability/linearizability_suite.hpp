@@ -6,6 +6,13 @@
 // (sequential_specs.hpp) by checker.hpp. A reclamation bug that corrupts contents (a value
 // popped twice, a lost push, a resurrected key) makes a round non-linearizable; the failure
 // message is the history. Each round ends with everything reclaimed.
+//
+// The body of a type-parameterized suite (TYPED_TEST_SUITE_P): cmake/smrlab_pairings.cmake
+// generates one file per pairing that includes its scheme's and structure's headers and this
+// one, and instantiates the suite on that pairing alone, with the layer's name as the prefix:
+// the tests are named linearizability/pairing/<scheme>__<structure>.<test>.
+#pragma once
+
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -20,9 +27,9 @@
 #include "linearizability/checker.hpp"
 #include "linearizability/history.hpp"
 #include "linearizability/sequential_specs.hpp"
-#include "support/test_support.hpp"
+#include "support/test_helpers.hpp"
 
-namespace {
+namespace smrlab_test::linearizability_layer {
 
 using smrlab_test::expect_everything_reclaimed;
 using smrlab_test::stress_scale_divisor;
@@ -36,20 +43,20 @@ constexpr unsigned prefill_ops = 3;
 constexpr std::uint64_t set_keys = 4;  // few keys, so that operations collide
 
 template <class P>
-class linearizability : public ::testing::Test {};
-TYPED_TEST_SUITE(linearizability, smrlab_test::all_pairings, smrlab_test::pairing_names);
+class pairing : public ::testing::Test {};
+TYPED_TEST_SUITE_P(pairing);
 
 // A value no other push of the round uses, readable in a report: 1000 x (thread + 1) + i (the
 // prefill counts as a thread).
 static_assert(ops_per_thread < 1000 && prefill_ops < 1000);
-std::uint64_t unique_value(unsigned thread, unsigned i) {
+inline std::uint64_t unique_value(unsigned thread, unsigned i) {
   return std::uint64_t{1000} * (thread + 1) + i;
 }
 
 // Up to max_pause iterations of busy waiting between a thread's operations, so that the
 // threads, which start a little apart, spread their operations over the same stretch of time.
 constexpr std::uint64_t max_pause = 1024;
-void pause(std::uint64_t iterations) {
+inline void pause(std::uint64_t iterations) {
   for (std::uint64_t i = 0; i < iterations; ++i) {
     std::atomic_signal_fence(std::memory_order_seq_cst);  // a compiler barrier: keep the loop
   }
@@ -95,7 +102,7 @@ void random_op(DS& ds, H& h, lin::recorder& rec, std::mt19937_64& rng, std::uint
 
 // How many operations overlap an operation of another thread: how concurrent the rounds were
 // (reported as a test property; a loaded machine may serialize many rounds).
-std::size_t overlapping_ops(const lin::history& h) {
+inline std::size_t overlapping_ops(const lin::history& h) {
   std::size_t n = 0;
   for (const lin::operation& a : h) {
     for (const lin::operation& b : h) {
@@ -140,7 +147,7 @@ void wait_until(Done&& done) {
   }
 }
 
-TYPED_TEST(linearizability, small_concurrent_histories_are_linearizable) {
+TYPED_TEST_P(pairing, small_concurrent_histories_are_linearizable) {
   using S = typename TypeParam::scheme;
   using DS = typename TypeParam::structure;
   using model = lin::sequential_spec_t<DS>;
@@ -239,4 +246,6 @@ TYPED_TEST(linearizability, small_concurrent_histories_are_linearizable) {
   ::testing::Test::RecordProperty("overlapping_ops", static_cast<int>(overlapping));
 }
 
-}  // namespace
+REGISTER_TYPED_TEST_SUITE_P(pairing, small_concurrent_histories_are_linearizable);
+
+}  // namespace smrlab_test::linearizability_layer
