@@ -254,12 +254,20 @@ TEST(allocator, allocated_bytes_reads_at_once_by_default) {
   EXPECT_TRUE(stats.allocated_bytes().has_value()) << stats.source();
 }
 
-TEST(allocator, allocated_bytes_is_cheap_enough_for_the_sampler) {
+// The cost per call is printed for the record, not asserted: a shared machine's wall clock says
+// nothing reliable about it (the sampler's real cost is in every row: sampler_cpu_ms). What is
+// asserted is the behaviour the sampler relies on: every unrationed read answers, and each
+// records the CPU time it took.
+TEST(allocator, allocated_bytes_answers_every_unrationed_read_and_times_it) {
   ns_per_call(100);  // warm up
   const double ns = ns_per_call(20000);
   std::printf("%s: %.0f ns per call\n", std::string(smrlab::allocator_stats().source()).c_str(),
               ns);
-  EXPECT_LT(ns, 100'000.0);  // a tenth of the ~1 ms sampling period
+  smrlab::allocator_stats stats(1.0);
+  for (int i = 0; i < 1000; ++i) {
+    ASSERT_TRUE(stats.allocated_bytes().has_value()) << stats.source() << ", read " << i;
+  }
+  EXPECT_GT(stats.last_read_cpu_ns(), 0U);
 }
 
 TEST(allocator, slow_reads_are_rationed) {
