@@ -155,7 +155,11 @@ struct libcds_scheme {
     // libcds frees every retired object only when its collector is destroyed: destroy it and
     // build a fresh one.
     void reclaim_all_quiescent() {
-      this->require_quiescent(std::string(name) + "::reclaim_all_quiescent");
+      // Appended rather than operator+: GCC 12 warns (-Warray-bounds, a false positive) on the
+      // moved temporary once the per-pairing files inline this.
+      std::string operation(name);
+      operation += "::reclaim_all_quiescent";
+      this->require_quiescent(operation);
       const collector_scope scope;
       Flavour::collector::destruct();
       Flavour::collector::construct(this->config());
