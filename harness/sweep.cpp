@@ -15,6 +15,7 @@
 #include "harness/pairing_dispatch.hpp"
 #include "harness/registry.hpp"
 #include "harness/results_columns.hpp"
+#include "harness/string_lists.hpp"
 #include "harness/sweep_output.hpp"
 #include "harness/sweep_plan.hpp"
 #include "harness/thread_counts.hpp"
@@ -40,12 +41,6 @@ std::vector<std::string> registered_scheme_names() {
 std::vector<std::string> registered_structure_names() {
   std::vector<std::string> out;
   for (const auto& s : structures()) out.emplace_back(s.name);
-  return out;
-}
-
-std::string join(const std::vector<std::string>& v, const char* separator = ", ") {
-  std::string out;
-  for (const auto& s : v) out += (out.empty() ? "" : separator) + s;
   return out;
 }
 

@@ -12,6 +12,7 @@
 
 #include "harness/list_command.hpp"
 #include "harness/results_columns.hpp"
+#include "harness/string_lists.hpp"
 #include "harness/topology_report.hpp"
 #include "harness/trial_process.hpp"
 #include "harness/units.hpp"
@@ -24,13 +25,6 @@ namespace {
 
 std::string number(double v) { return fmt::format("{:.6g}", v); }
 std::string milliseconds(double s) { return fmt::format("{:.3f}", s * 1e3); }
-
-template <class T>
-std::vector<std::string> describe_all(const std::vector<T>& v) {
-  std::vector<std::string> out;
-  for (const auto& x : v) out.push_back(x.describe());
-  return out;
-}
 
 // Rewrites results.csv with only its complete rows (a crash can cut the last one short).
 void rewrite_results(const fs::path& results, const csv_table& t) {

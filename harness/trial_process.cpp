@@ -14,24 +14,13 @@
 #include <cstring>
 #include <system_error>
 
+#include "harness/string_lists.hpp"
+
 namespace smrlab {
 
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string join(const std::vector<std::string>& v, const char* separator = ",") {
-  std::string out;
-  for (const auto& s : v) out += (out.empty() ? "" : separator) + s;
-  return out;
-}
-
-template <class T>
-std::vector<std::string> describe_all(const std::vector<T>& v) {
-  std::vector<std::string> out;
-  for (const auto& x : v) out.push_back(x.describe());
-  return out;
-}
 
 pid_t spawn_self(const std::vector<std::string>& args, const std::vector<std::string>& env) {
   std::error_code ec;
@@ -92,11 +81,11 @@ std::vector<std::string> child_arguments(const sweep_options& o,
     args.emplace_back(option);
     args.push_back(std::move(value));
   };
-  add("--schemes", join(scheme_names));
-  add("--structures", join(structure_names));
+  add("--schemes", join(scheme_names, ","));
+  add("--structures", join(structure_names, ","));
   std::vector<std::string> threads;
   for (unsigned t : o.threads) threads.push_back(std::to_string(t));
-  add("--threads", join(threads));
+  add("--threads", join(threads, ","));
   add("--trials", std::to_string(o.trials));
   if (o.mode == run_mode::duration) {
     add("--duration", fmt::format("{}s", o.duration_s));
@@ -108,10 +97,10 @@ std::vector<std::string> child_arguments(const sweep_options& o,
   for (const auto& mix : o.mixes) add("--mix", mix.describe());
   std::vector<std::string> ranges;
   for (auto k : o.key_ranges) ranges.push_back(std::to_string(k));
-  add("--key-range", join(ranges));
-  add("--dist", join(describe_all(o.dists)));
+  add("--key-range", join(ranges, ","));
+  add("--dist", join(describe_all(o.dists), ","));
   for (const auto& pin : o.pins) add("--pin", pin.describe());
-  add("--fault", join(describe_all(o.faults)));
+  add("--fault", join(describe_all(o.faults), ","));
   if (o.shard) add("--shard", o.shard->describe());
   add("--membind", std::string(to_string(o.membind)));
   if (!o.topology_source.empty()) add("--topology", o.topology_source);
