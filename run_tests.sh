@@ -22,7 +22,8 @@ Options:
   --presets LIST   space-separated presets from CMakePresets.json
                    (release, debug, asan, tsan); default "release asan tsan"
   --jobs N         build parallelism (default: nproc)
-  --test-jobs N    ctest parallelism (default: 1; stress tests want the cores)
+  --test-jobs N    ctest parallelism (default: nproc; the stress tests are RUN_SERIAL,
+                   see tests/CMakeLists.txt, so they still have the cores to themselves)
   --help           show this help
 
 Sanitizer options exported (values already in the environment are appended,
@@ -45,7 +46,7 @@ ROOT="$PWD"
 
 presets="release asan tsan"
 jobs="$(nproc 2>/dev/null || echo 2)"
-test_jobs=1
+test_jobs="$jobs"
 
 need_value() {
   if [ "$#" -lt 2 ] || [ -z "$2" ]; then
@@ -161,9 +162,9 @@ print_summary() {
   echo "${passed} passed, ${failed} failed"
 }
 
-# The compile cost of one pairing: each pairing is compiled in its own generated files, one per
-# layer (cmake/smrlab_pairings.cmake); the durations of ${cost_pairing}'s files, from the
-# .ninja_log of each preset built (the last time each was compiled; a ccache hit shows as
+# The compile cost of one pairing: each pairing is compiled in its own generated files, one for
+# its tests (every layer) and one for its trial runner (cmake/smrlab_pairings.cmake); the
+# durations of ${cost_pairing}'s files, from the .ninja_log of each preset built (the last time each was compiled; a ccache hit shows as
 # almost nothing).
 cost_pairing="ebr__treiber_stack"
 print_pairing_cost() {
@@ -184,7 +185,7 @@ print_pairing_cost() {
           n = split(f, parts, "/"); printf "  %-60s %8.1f\n", parts[n], ms[f] / 1000
           total += ms[f]
         }
-        printf "  %-60s %8.1f\n", "sum over the layers", total / 1000
+        printf "  %-60s %8.1f\n", "sum over its files", total / 1000
       }' - "$log"
   done
 }

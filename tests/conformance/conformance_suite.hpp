@@ -1,12 +1,15 @@
 // The conformance suite: every registered scheme x every compatible structure (plugins
 // included, through the generated registry) runs multi-threaded stress trials through the same
-// trial runner as `smrlab run`, and must validate (conservation of elements), reclaim
-// everything it retired, free everything it allocated, and stay under its garbage bound. Run
-// under the asan and tsan presets too, this is where reclamation bugs surface.
+// compiled trial runner as `smrlab run` (the pairing's entry in harness/pairing_dispatch.hpp,
+// so that its code is compiled once per build and is what the sweep runs), and must validate
+// (conservation of elements), reclaim everything it retired, free everything it allocated, and stay
+// under its garbage bound. Run under the asan and tsan presets too, this is where reclamation bugs
+// surface.
 //
 // The body of a type-parameterized suite (TYPED_TEST_SUITE_P): cmake/smrlab_pairings.cmake
-// generates one file per pairing that includes its scheme's and structure's headers and this
-// one, and instantiates the suite on that pairing alone, with the layer's name as the prefix:
+// generates one file per pairing that includes its scheme's and structure's headers and every
+// layer's suite (tests/CMakeLists.txt), and instantiates each on that pairing alone, with the
+// layer's name as the prefix:
 // the tests are named conformance/pairing/<scheme>__<structure>.<test>.
 #pragma once
 
@@ -16,7 +19,8 @@
 #include <optional>
 #include <thread>
 
-#include "harness/trial.hpp"
+#include "harness/pairing_dispatch.hpp"
+#include "harness/trial_types.hpp"
 #include "support/test_helpers.hpp"
 
 namespace smrlab_test::conformance_layer {
@@ -31,7 +35,12 @@ TYPED_TEST_SUITE_P(pairing);
 template <class S, class DS>
 smrlab::trial_result expect_correct_trial(const smrlab::trial_config& cfg) {
   SCOPED_TRACE(::testing::Message() << S::name << " x " << DS::name << " threads=" << cfg.threads);
-  const smrlab::trial_result r = smrlab::run_trial<S, DS>(cfg);
+  const smrlab::pairing_entry* compiled = smrlab::find_compiled_pairing(S::name, DS::name);
+  if (compiled == nullptr) {
+    ADD_FAILURE() << "no compiled trial runner for this pairing: re-run cmake";
+    return {};
+  }
+  const smrlab::trial_result r = compiled->run_trial(cfg);
   EXPECT_EQ(smrlab::to_string(r.status), "ok") << r.message;
   EXPECT_EQ(r.valid, "ok");
   EXPECT_EQ(r.teardown, "ok");

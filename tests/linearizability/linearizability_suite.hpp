@@ -8,8 +8,9 @@
 // message is the history. Each round ends with everything reclaimed.
 //
 // The body of a type-parameterized suite (TYPED_TEST_SUITE_P): cmake/smrlab_pairings.cmake
-// generates one file per pairing that includes its scheme's and structure's headers and this
-// one, and instantiates the suite on that pairing alone, with the layer's name as the prefix:
+// generates one file per pairing that includes its scheme's and structure's headers and every
+// layer's suite (tests/CMakeLists.txt), and instantiates each on that pairing alone, with the
+// layer's name as the prefix:
 // the tests are named linearizability/pairing/<scheme>__<structure>.<test>.
 #pragma once
 
@@ -25,6 +26,7 @@
 #include <vector>
 
 #include "linearizability/checker.hpp"
+#include "linearizability/compiled_checks.hpp"
 #include "linearizability/history.hpp"
 #include "linearizability/sequential_specs.hpp"
 #include "support/test_helpers.hpp"

@@ -10,94 +10,28 @@
 // std::set over the keys 0..15, so that inserts, removes and look-ups collide.
 //
 // The body of a type-parameterized suite (TYPED_TEST_SUITE_P): cmake/smrlab_pairings.cmake
-// generates one file per pairing that includes its scheme's and structure's headers and this
-// one, and instantiates the suite on that pairing alone, with the layer's name as the prefix:
-// the tests are named structure_properties/pairing/<scheme>__<structure>.<test>.
+// generates one file per pairing that includes its scheme's and structure's headers and every
+// layer's suite (tests/CMakeLists.txt), and instantiates each on that pairing alone, with the
+// layer's name as the prefix:
+// the tests are named structure_properties/pairing/<scheme>__<structure>.<test>. The operations,
+// their generators and the rapidcheck driver do not depend on the pairing and are compiled once
+// (operation_sequences.cpp).
 #pragma once
 
 #include <gtest/gtest.h>
 #include <rapidcheck.h>
-#include <rapidcheck/gtest.h>
 
 #include <cstdint>
 #include <deque>
 #include <optional>
-#include <ostream>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "property/operation_sequences.hpp"
 #include "support/test_helpers.hpp"
 
 namespace smrlab_test::property_layer {
-
-enum class op_kind : std::uint8_t {
-  push,
-  pop,
-  push_left,
-  push_right,
-  pop_left,
-  pop_right,
-  insert,
-  remove,
-  contains,
-};
-
-// One operation; `value` is the pushed value or the key (unused by pops).
-struct op {
-  op_kind kind = op_kind::pop;
-  std::uint64_t value = 0;
-};
-
-// How rapidcheck prints a counterexample: "push(3)", "pop_left", "insert(7)".
-inline std::ostream& operator<<(std::ostream& os, const op& o) {
-  switch (o.kind) {
-    case op_kind::push:
-      return os << "push(" << o.value << ")";
-    case op_kind::pop:
-      return os << "pop";
-    case op_kind::push_left:
-      return os << "push_left(" << o.value << ")";
-    case op_kind::push_right:
-      return os << "push_right(" << o.value << ")";
-    case op_kind::pop_left:
-      return os << "pop_left";
-    case op_kind::pop_right:
-      return os << "pop_right";
-    case op_kind::insert:
-      return os << "insert(" << o.value << ")";
-    case op_kind::remove:
-      return os << "remove(" << o.value << ")";
-    case op_kind::contains:
-      return os << "contains(" << o.value << ")";
-  }
-  return os << "?";
-}
-
-// Keys of set sequences: a small range, so that operations hit present and absent keys.
-constexpr std::uint64_t set_key_limit = 16;
-// Values of pool and deque sequences: small (they shrink towards 0) but mostly distinct.
-constexpr std::uint64_t value_limit = 1000;
-
-// Operations valid for the structure's kind.
-template <class DS>
-rc::Gen<std::vector<op>> operation_sequences() {
-  auto ops_of = [](auto kinds, std::uint64_t limit) {
-    return rc::gen::container<std::vector<op>>(
-        rc::gen::build<op>(rc::gen::set(&op::kind, std::move(kinds)),
-                           rc::gen::set(&op::value, rc::gen::inRange<std::uint64_t>(0, limit))));
-  };
-  if constexpr (DS::kind == smr::structure_kind::pool) {
-    return ops_of(rc::gen::element(op_kind::push, op_kind::pop), value_limit);
-  } else if constexpr (DS::kind == smr::structure_kind::deque) {
-    return ops_of(rc::gen::element(op_kind::push_left, op_kind::push_right, op_kind::pop_left,
-                                   op_kind::pop_right),
-                  value_limit);
-  } else {
-    return ops_of(rc::gen::element(op_kind::insert, op_kind::remove, op_kind::contains),
-                  set_key_limit);
-  }
-}
 
 // A pop's result as rapidcheck prints it in a counterexample (it cannot print std::optional).
 inline std::string shown(const std::optional<std::uint64_t>& v) {
@@ -193,7 +127,7 @@ void run_set(DS& ds, H& h, const std::vector<op>& ops) {
 // reclamation counters (the property form of smrlab_test::expect_everything_reclaimed).
 template <class S, class DS>
 void sequence_matches_model_and_reclaims_everything() {
-  const std::vector<op> ops = *operation_sequences<DS>();
+  const std::vector<op> ops = draw_operations(DS::kind);
   typename S::domain d(smr::config_for(DS::requirements, 1));
   {
     DS ds(d);
@@ -219,9 +153,7 @@ TYPED_TEST_SUITE_P(pairing);
 TYPED_TEST_P(pairing, random_sequences_match_the_model_and_reclaim_everything) {
   using S = typename TypeParam::scheme;
   using DS = typename TypeParam::structure;
-  // What RC_GTEST_PROP expands to, usable in a typed test: runs the property (100 cases unless
-  // RC_PARAMS says otherwise) and fails the test with the shrunk counterexample.
-  rc::detail::checkGTest(&sequence_matches_model_and_reclaims_everything<S, DS>);
+  check_in_gtest(&sequence_matches_model_and_reclaims_everything<S, DS>);
 }
 
 REGISTER_TYPED_TEST_SUITE_P(pairing, random_sequences_match_the_model_and_reclaim_everything);

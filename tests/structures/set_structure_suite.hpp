@@ -5,8 +5,9 @@
 // changes. Each structure's own test file checks what is particular to it (node counts).
 //
 // The body of a type-parameterized suite (TYPED_TEST_SUITE_P): cmake/smrlab_pairings.cmake
-// generates one file per pairing that includes its scheme's and structure's headers and this
-// one, and instantiates the suite on that pairing alone, with the layer's name as the prefix:
+// generates one file per pairing that includes its scheme's and structure's headers and every
+// layer's suite (tests/CMakeLists.txt), and instantiates each on that pairing alone, with the
+// layer's name as the prefix:
 // the tests are named set_structure_test/pairing/<scheme>__<structure>.<test>.
 #pragma once
 
