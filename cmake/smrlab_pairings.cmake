@@ -221,12 +221,13 @@ function(_smrlab_write_if_changed file content)
 endfunction()
 
 # smrlab_add_test_layer(<suite> HEADER <suite header> NAMESPACE <ns> LABEL <ctest label>
-#                       [SETS_ONLY] [PROPERTIES <ctest test properties...>])
+#                       [SETS_ONLY] [STRUCTURE <structure>] [PROPERTIES <ctest properties...>])
 # Registers a type-parameterized suite (TYPED_TEST_SUITE_P `pairing` in namespace <ns>, registered
-# in <suite header>) as a layer that every pairing (or every set pairing) runs. Layers are
+# in <suite header>) as a layer that every pairing runs, or only the set pairings (SETS_ONLY), or
+# only the pairings of one structure (STRUCTURE, its registry name: what is particular to it). Layers are
 # instantiated together by smrlab_add_pairing_tests, one file per pairing.
 function(smrlab_add_test_layer suite)
-  cmake_parse_arguments(ARG "SETS_ONLY" "HEADER;NAMESPACE;LABEL" "PROPERTIES" ${ARGN})
+  cmake_parse_arguments(ARG "SETS_ONLY" "HEADER;NAMESPACE;LABEL;STRUCTURE" "PROPERTIES" ${ARGN})
   if(NOT ARG_HEADER OR NOT ARG_NAMESPACE OR NOT ARG_LABEL)
     message(FATAL_ERROR "smrlab_add_test_layer(${suite}): HEADER, NAMESPACE and LABEL are required")
   endif()
@@ -236,6 +237,13 @@ function(smrlab_add_test_layer suite)
   set_property(GLOBAL PROPERTY SMRLAB_TEST_LAYER_${suite}_LABEL "${ARG_LABEL}")
   set_property(GLOBAL PROPERTY SMRLAB_TEST_LAYER_${suite}_SETS_ONLY "${ARG_SETS_ONLY}")
   set_property(GLOBAL PROPERTY SMRLAB_TEST_LAYER_${suite}_PROPERTIES "${ARG_PROPERTIES}")
+  set_property(GLOBAL PROPERTY SMRLAB_TEST_LAYER_${suite}_STRUCTURE "${ARG_STRUCTURE}")
+  if(ARG_STRUCTURE)
+    get_property(structures GLOBAL PROPERTY SMRLAB_STRUCTURES)
+    if(NOT ARG_STRUCTURE IN_LIST structures)
+      message(FATAL_ERROR "smrlab_add_test_layer(${suite}): no registered structure ${ARG_STRUCTURE}")
+    endif()
+  endif()
 endfunction()
 
 # The source of one pairing's test file: every registered layer that applies to it.
@@ -247,7 +255,8 @@ function(_smrlab_pairing_test_source pairing is_set out)
   set(names "")
   foreach(layer IN LISTS layers)
     get_property(sets_only GLOBAL PROPERTY SMRLAB_TEST_LAYER_${layer}_SETS_ONLY)
-    if(sets_only AND NOT is_set)
+    get_property(only_structure GLOBAL PROPERTY SMRLAB_TEST_LAYER_${layer}_STRUCTURE)
+    if((sets_only AND NOT is_set) OR (only_structure AND NOT only_structure STREQUAL structure))
       continue()
     endif()
     get_property(header GLOBAL PROPERTY SMRLAB_TEST_LAYER_${layer}_HEADER)

@@ -16,6 +16,7 @@
 #include "harness/bare_loop_types.hpp"
 #include "harness/op_rng.hpp"
 #include "harness/trial_types.hpp"
+#include "harness/worker_placement.hpp"
 #include "harness/workload_ops.hpp"
 #include "structures/structure.hpp"
 
@@ -26,19 +27,6 @@ namespace bare_loop_detail {
 struct alignas(64) worker_count {
   std::uint64_t measured_ops = 0;
 };
-
-// Binds the calling worker to its planned PU, as the trial runner does.
-inline void place_worker(const trial_config& cfg, unsigned id) {
-  if (cfg.machine == nullptr || !cfg.machine->is_this_system()) return;
-  if (id < cfg.placement_plan.size() && cfg.placement_plan[id].pu) {
-    cfg.machine->bind_current_thread(*cfg.placement_plan[id].pu);
-  }
-  if (cfg.membind != mem_policy::first_touch) {
-    const std::optional<unsigned> pu =
-        id < cfg.placement_plan.size() ? cfg.placement_plan[id].pu : std::nullopt;
-    cfg.machine->bind_memory(cfg.membind, pu);
-  }
-}
 
 }  // namespace bare_loop_detail
 
@@ -67,7 +55,7 @@ bare_loop_result run_bare_loop(const trial_config& cfg) {
   std::atomic<unsigned> ready{0};
   std::vector<bare_loop_detail::worker_count> counts(cfg.threads);
   auto worker = [&](unsigned id) {
-    bare_loop_detail::place_worker(cfg, id);
+    place_worker(cfg, id);  // as the trial runner does
     typename S::thread_handle h(*domain);
     op_rng rng(cfg.seed * 1000003ULL + id);  // the trial runner's worker seed
     const key_sampler* sampler_of_keys = keys ? &*keys : nullptr;

@@ -34,6 +34,7 @@
 #include "harness/progress_watch.hpp"
 #include "harness/topology.hpp"
 #include "harness/trial_types.hpp"
+#include "harness/worker_placement.hpp"
 #include "harness/workload_ops.hpp"
 #include "schemes/scheme.hpp"
 #include "structures/structure.hpp"
@@ -150,14 +151,14 @@ class trial_runner {
   void worker(unsigned id) {
     worker_state& me = workers_[id];
     try {
-      place(id, me.binding);
+      me.binding = place_worker(cfg_, id);
       // Optional so that an exiting worker can destroy it halfway through the trial.
       std::optional<typename S::thread_handle> h(std::in_place, *domain_);
       run_workload(id, me, h);
       // Leaving halfway: the handle goes now, while the others still run; what this worker
       // retired is the scheme's to reclaim (orphan adoption, HelpScan).
       if (cfg_.fault.exits(id, cfg_.threads)) h.reset();
-      record_where_it_ran(me.binding);
+      record_where_it_ran(cfg_, me.binding);
       stopped_.fetch_add(1, std::memory_order_acq_rel);
       // Keep the handle until the main thread has read the counters at the end of measurement.
       wait_until(phase_, teardown);
@@ -167,25 +168,6 @@ class trial_runner {
       // Release: the main thread's acquire of the phase then sees the error.
       phase_.store(stop, std::memory_order_release);
       stopped_.fetch_add(1, std::memory_order_acq_rel);
-    }
-  }
-
-  void place(unsigned id, worker_binding& b) const {
-    const std::optional<unsigned> planned =
-        id < cfg_.placement_plan.size() ? cfg_.placement_plan[id].pu : std::nullopt;
-    if (planned) b.planned_pu = static_cast<int>(*planned);
-    if (cfg_.machine == nullptr || !cfg_.machine->is_this_system()) return;
-    if (planned) b.bound = cfg_.machine->bind_current_thread(*planned);
-    if (cfg_.membind != mem_policy::first_touch) {
-      b.memory_bound = cfg_.machine->bind_memory(cfg_.membind, planned);
-    }
-  }
-
-  void record_where_it_ran(worker_binding& b) const {
-    if (cfg_.machine == nullptr || !cfg_.machine->is_this_system()) return;
-    if (auto pu = cfg_.machine->current_pu()) {
-      b.ran_on_pu = static_cast<int>(*pu);
-      if (auto node = cfg_.machine->numa_node_of_pu(*pu)) b.numa_node = static_cast<int>(*node);
     }
   }
 

@@ -1,27 +1,34 @@
 // What is particular to the Harris-Michael list: one node per key. The set contract (agreement
 // with std::set, concurrent conservation, lookups under change) is checked for every set
 // structure in tests/structures/set_structure_suite.hpp.
-#include "structures/harris_michael_list/harris_michael_list.hpp"
+//
+// The body of a type-parameterized suite (TYPED_TEST_SUITE_P), run on every pairing of a
+// scheme with harris_michael_list (plugins included): tests/CMakeLists.txt registers it as a layer
+// (smrlab_add_test_layer ... STRUCTURE harris_michael_list), and cmake/smrlab_pairings.cmake
+// instantiates it in those pairings' generated test files. The tests are named
+// harris_michael_list_test/pairing/<scheme>__harris_michael_list.<test>.
+#pragma once
 
 #include <gtest/gtest.h>
 
 #include <cstdint>
 
-#include "support/test_support.hpp"
+#include "structures/harris_michael_list/harris_michael_list.hpp"
+#include "support/test_helpers.hpp"
 
-namespace {
+namespace smrlab_test::harris_michael_list_layer {
 
-template <class S>
-class harris_michael_list_test : public ::testing::Test {};
-TYPED_TEST_SUITE(harris_michael_list_test, smrlab_test::all_schemes, smrlab_test::scheme_names);
+template <class P>
+class pairing : public ::testing::Test {};
+TYPED_TEST_SUITE_P(pairing);
 
 template <class S>
 using list = smr::harris_michael_list<S>;
 
 // Removing each key retires exactly its node; the rest are destroyed with the list; and after
 // teardown the counters balance.
-TYPED_TEST(harris_michael_list_test, removing_a_key_retires_its_one_node) {
-  using S = TypeParam;
+TYPED_TEST_P(pairing, removing_a_key_retires_its_one_node) {
+  using S = typename TypeParam::scheme;
   typename S::domain d(smr::config_for(list<S>::requirements));
   constexpr std::uint64_t n = 200;
   {
@@ -42,4 +49,6 @@ TYPED_TEST(harris_michael_list_test, removing_a_key_retires_its_one_node) {
   EXPECT_EQ(d.counters().reclaimed, n / 2);
 }
 
-}  // namespace
+REGISTER_TYPED_TEST_SUITE_P(pairing, removing_a_key_retires_its_one_node);
+
+}  // namespace smrlab_test::harris_michael_list_layer

@@ -2,19 +2,26 @@
 // leaf and a router). The set contract (agreement with std::set, concurrent conservation,
 // lookups under change) is checked for every set structure in
 // tests/structures/set_structure_suite.hpp.
-#include "structures/natarajan_mittal_bst/natarajan_mittal_bst.hpp"
+//
+// The body of a type-parameterized suite (TYPED_TEST_SUITE_P), run on every pairing of a
+// scheme with natarajan_mittal_bst (plugins included): tests/CMakeLists.txt registers it as a layer
+// (smrlab_add_test_layer ... STRUCTURE natarajan_mittal_bst), and cmake/smrlab_pairings.cmake
+// instantiates it in those pairings' generated test files. The tests are named
+// natarajan_mittal_bst_test/pairing/<scheme>__natarajan_mittal_bst.<test>.
+#pragma once
 
 #include <gtest/gtest.h>
 
 #include <cstdint>
 
-#include "support/test_support.hpp"
+#include "structures/natarajan_mittal_bst/natarajan_mittal_bst.hpp"
+#include "support/test_helpers.hpp"
 
-namespace {
+namespace smrlab_test::natarajan_mittal_bst_layer {
 
-template <class S>
-class natarajan_mittal_bst_test : public ::testing::Test {};
-TYPED_TEST_SUITE(natarajan_mittal_bst_test, smrlab_test::all_schemes, smrlab_test::scheme_names);
+template <class P>
+class pairing : public ::testing::Test {};
+TYPED_TEST_SUITE_P(pairing);
 
 template <class S>
 using tree = smr::natarajan_mittal_bst<S>;
@@ -26,8 +33,8 @@ smr::domain_config config() {
 
 using smrlab_test::expect_everything_reclaimed;
 
-TYPED_TEST(natarajan_mittal_bst_test, an_empty_tree_holds_only_its_five_sentinels) {
-  using S = TypeParam;
+TYPED_TEST_P(pairing, an_empty_tree_holds_only_its_five_sentinels) {
+  using S = typename TypeParam::scheme;
   typename S::domain d(config<S>());
   {
     tree<S> t(d);
@@ -44,8 +51,8 @@ TYPED_TEST(natarajan_mittal_bst_test, an_empty_tree_holds_only_its_five_sentinel
 }
 
 // Each key adds a leaf and an internal node; removing it retires exactly those two.
-TYPED_TEST(natarajan_mittal_bst_test, removing_a_key_retires_its_leaf_and_one_router) {
-  using S = TypeParam;
+TYPED_TEST_P(pairing, removing_a_key_retires_its_leaf_and_one_router) {
+  using S = typename TypeParam::scheme;
   typename S::domain d(config<S>());
   constexpr std::uint64_t n = 100;
   {
@@ -62,4 +69,7 @@ TYPED_TEST(natarajan_mittal_bst_test, removing_a_key_retires_its_leaf_and_one_ro
   EXPECT_EQ(d.counters().destroyed, 5U);
 }
 
-}  // namespace
+REGISTER_TYPED_TEST_SUITE_P(pairing, an_empty_tree_holds_only_its_five_sentinels,
+                            removing_a_key_retires_its_leaf_and_one_router);
+
+}  // namespace smrlab_test::natarajan_mittal_bst_layer
