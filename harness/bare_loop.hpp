@@ -18,6 +18,7 @@
 #include "harness/trial_types.hpp"
 #include "harness/worker_placement.hpp"
 #include "harness/workload_ops.hpp"
+#include "schemes/offline_while_waiting.hpp"
 #include "structures/structure.hpp"
 
 namespace smrlab {
@@ -67,7 +68,10 @@ bare_loop_result run_bare_loop(const trial_config& cfg) {
     // Release: pairs with the main thread's acquire, which then starts the warm-up.
     ready.fetch_add(1, std::memory_order_release);
     // Acquire: pairs with the main thread's release of warmup; nothing else is published.
-    while (phase.load(std::memory_order_acquire) < warmup) std::this_thread::yield();
+    {
+      const smr::offline_while_waiting<typename S::thread_handle> offline(h);  // as in a trial
+      while (phase.load(std::memory_order_acquire) < warmup) std::this_thread::yield();
+    }
     for (;;) {
       // Relaxed: only a signal to start counting or to stop, as in the trial runner.
       const int ph = phase.load(std::memory_order_relaxed);

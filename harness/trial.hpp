@@ -36,6 +36,7 @@
 #include "harness/trial_types.hpp"
 #include "harness/worker_placement.hpp"
 #include "harness/workload_ops.hpp"
+#include "schemes/offline_while_waiting.hpp"
 #include "schemes/scheme.hpp"
 #include "structures/structure.hpp"
 #include "workloads/fault_injection.hpp"
@@ -161,7 +162,7 @@ class trial_runner {
       record_where_it_ran(cfg_, me.binding);
       stopped_.fetch_add(1, std::memory_order_acq_rel);
       // Keep the handle until the main thread has read the counters at the end of measurement.
-      wait_until(phase_, teardown);
+      wait_offline_until(teardown, h);
     } catch (...) {
       me.error = std::current_exception();
       me.progress.watched.store(false, std::memory_order_relaxed);  // read only for a verdict
@@ -169,6 +170,17 @@ class trial_runner {
       phase_.store(stop, std::memory_order_release);
       stopped_.fetch_add(1, std::memory_order_acq_rel);
     }
+  }
+
+  // Waits for the phase outside any operation: offline, for a scheme whose threads can go
+  // offline (smr::offline_while_waiting), so that a waiting worker holds back no reclamation.
+  void wait_offline_until(int at_least, std::optional<typename S::thread_handle>& h) const {
+    if (!h) {
+      wait_until(phase_, at_least);
+      return;
+    }
+    const smr::offline_while_waiting<typename S::thread_handle> offline(*h);
+    wait_until(phase_, at_least);
   }
 
   bool trial_stopped() const {
@@ -195,7 +207,7 @@ class trial_runner {
       return;
     }
     ready_.fetch_add(1, std::memory_order_acq_rel);
-    wait_until(phase_, warmup);
+    wait_offline_until(warmup, h);
     if (sleeps || exits) {
       operation_loop<true>(id, me, *h, sleeps, exits);
     } else {

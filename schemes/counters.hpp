@@ -9,11 +9,11 @@
 namespace smr {
 
 struct counter_totals {
-  std::uint64_t allocated = 0;  // objects created through make()
-  std::uint64_t retired = 0;    // objects handed to retire()
-  std::uint64_t reclaimed = 0;  // retired objects destroyed and freed
-  std::uint64_t destroyed = 0;  // never-retired objects freed at structure teardown
-  std::uint64_t pool_bytes = 0; // bytes held by type-stable pools (0 without a pool)
+  std::uint64_t allocated = 0;   // objects created through make()
+  std::uint64_t retired = 0;     // objects handed to retire()
+  std::uint64_t reclaimed = 0;   // retired objects destroyed and freed
+  std::uint64_t destroyed = 0;   // never-retired objects freed at structure teardown
+  std::uint64_t pool_bytes = 0;  // bytes held by type-stable pools (0 without a pool)
 
   std::int64_t unreclaimed() const noexcept {
     return static_cast<std::int64_t>(retired) - static_cast<std::int64_t>(reclaimed);

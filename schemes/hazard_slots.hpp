@@ -13,13 +13,14 @@
 #include <utility>
 
 #include "marked_ptr.hpp"
+#include "schemes/sync.hpp"
 
 namespace smr {
 
 inline constexpr unsigned max_hazards_per_thread = 16;
 
 // The slots other threads read when they scan. Lives in the thread's registry slot.
-using hazard_array = std::array<std::atomic<const void*>, max_hazards_per_thread>;
+using hazard_array = std::array<sync::atomic<const void*>, max_hazards_per_thread>;
 
 class hazard_slots;
 

@@ -6,6 +6,8 @@
 #include <atomic>
 #include <cstdint>
 
+#include "schemes/sync.hpp"
+
 namespace smr {
 
 template <class T>
@@ -65,8 +67,8 @@ class atomic_marked_ptr {
     return value_type::from_raw(bits_.exchange(v.raw(), order));
   }
   // On failure `expected` receives the value seen.
-  bool compare_exchange_strong(value_type& expected, value_type desired,
-                               std::memory_order success, std::memory_order failure) noexcept {
+  bool compare_exchange_strong(value_type& expected, value_type desired, std::memory_order success,
+                               std::memory_order failure) noexcept {
     auto raw = expected.raw();
     const bool ok = bits_.compare_exchange_strong(raw, desired.raw(), success, failure);
     expected = value_type::from_raw(raw);
@@ -78,7 +80,7 @@ class atomic_marked_ptr {
   }
 
  private:
-  std::atomic<std::uintptr_t> bits_{0};
+  sync::atomic<std::uintptr_t> bits_{0};
 };
 
 }  // namespace smr

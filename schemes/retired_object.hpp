@@ -25,7 +25,8 @@ class retired_object {
   using erased_hook = void (*)();
   using reclaimer = void (*)(void*, erased_hook);
 
-  retired_object(void* o, reclaimer r, erased_hook h) noexcept : object_(o), reclaim_(r), hook_(h) {}
+  retired_object(void* o, reclaimer r, erased_hook h) noexcept
+      : object_(o), reclaim_(r), hook_(h) {}
 
   template <class T>
   static void reclaim_as(void* object, erased_hook h) {

@@ -54,7 +54,9 @@ struct probe_node : S::node_base {
 
 // A node type that tells schemes about its links.
 template <class N>
-concept linked_node = requires(N& n) { n.for_each_link([](auto& /*link*/) {}); };
+concept linked_node = requires(N& n) {
+  n.for_each_link([](auto& /*link*/) {});
+};
 
 template <class S>
 concept scheme_identity = requires(const bound_inputs& b) {
@@ -80,22 +82,22 @@ concept scheme_lifecycle =
     std::constructible_from<typename S::thread_handle, typename S::domain&> &&
     !std::copy_constructible<typename S::thread_handle> &&
     std::constructible_from<typename S::guard, typename S::thread_handle&> &&
-    requires(typename S::domain& d, const typename S::domain& cd,
+    requires(typename S::domain & d, const typename S::domain& cd,
              std::span<contract_detail::probe_node<S>* const> nodes) {
-      { cd.counters() } -> std::same_as<counter_totals>;
-      d.reclaim_all_quiescent();
-      d.destroy_unretired(nodes);
-    };
+  { cd.counters() } -> std::same_as<counter_totals>;
+  d.reclaim_all_quiescent();
+  d.destroy_unretired(nodes);
+};
 
 template <class R, class T>
 concept local_reference =
     std::default_initializable<R> && std::move_constructible<R> && !std::copy_constructible<R> &&
     requires(const R& cr, R& r) {
-      { cr.get() } -> std::same_as<T*>;
-      { cr.ptr() } -> std::same_as<marked_ptr<T>>;
-      static_cast<bool>(cr);
-      r.reset();
-    };
+  { cr.get() } -> std::same_as<T*>;
+  { cr.ptr() } -> std::same_as<marked_ptr<T>>;
+  static_cast<bool>(cr);
+  r.reset();
+};
 
 template <class L, class T>
 concept shared_link = requires(const L& l) {
@@ -110,24 +112,22 @@ concept scheme_operations = requires(typename S::thread_handle& h,
                                      retired_object::hook<contract_detail::probe_node<S>> hook) {
   {
     h.deref(std::as_const(l))
-  } -> std::same_as<typename S::template ref<contract_detail::probe_node<S>>>;
+    } -> std::same_as<typename S::template ref<contract_detail::probe_node<S>>>;
   { h.cas(l, p, p) } -> std::same_as<bool>;
   h.store(l, p);
   {
     h.template make<contract_detail::probe_node<S>>()
-  } -> std::same_as<typename S::template ref<contract_detail::probe_node<S>>>;
+    } -> std::same_as<typename S::template ref<contract_detail::probe_node<S>>>;
   h.retire(std::move(r));
   h.retire(std::move(r), hook);
 };
 
 template <class S>
-concept reclamation_scheme =
-    scheme_identity<S> && scheme_types<S> && scheme_lifecycle<S> &&
+concept reclamation_scheme = scheme_identity<S> && scheme_types<S> && scheme_lifecycle<S> &&
     local_reference<typename S::template ref<contract_detail::probe_node<S>>,
                     contract_detail::probe_node<S>> &&
     shared_link<typename S::template link<contract_detail::probe_node<S>>,
-                contract_detail::probe_node<S>> &&
-    scheme_operations<S>;
+                contract_detail::probe_node<S>> && scheme_operations<S>;
 
 // Checks each part separately so a non-conforming plugin gets the name of what is missing.
 template <class S>

@@ -109,8 +109,7 @@ constexpr bool compatible(std::string_view scheme, const scheme_traits& s,
 }
 
 // Returns std::nullopt when the pairing exists, otherwise the reason it does not.
-inline std::optional<std::string> incompatibility(std::string_view scheme,
-                                                  const scheme_traits& s,
+inline std::optional<std::string> incompatibility(std::string_view scheme, const scheme_traits& s,
                                                   std::string_view structure,
                                                   const structure_requirements& r) {
   if (!r.only_scheme.empty() && r.only_scheme != scheme) {
@@ -129,8 +128,7 @@ inline std::optional<std::string> incompatibility(std::string_view scheme,
 
 // Returns std::nullopt when `threads` threads may run the scheme, otherwise the reason.
 inline std::optional<std::string> thread_limit_violation(std::string_view scheme,
-                                                         const scheme_traits& s,
-                                                         unsigned threads) {
+                                                         const scheme_traits& s, unsigned threads) {
   if (s.max_threads != 0 && threads > s.max_threads) {
     return std::string(scheme) + " supports at most " + std::to_string(s.max_threads) +
            " thread(s) (" + std::string(s.max_threads_reason) + "); " + std::to_string(threads) +

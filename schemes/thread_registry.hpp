@@ -13,6 +13,7 @@
 #include <string>
 
 #include "counters.hpp"
+#include "schemes/sync.hpp"
 
 namespace smr {
 
@@ -36,9 +37,8 @@ class thread_registry {
         unsigned hw = high_water_.load(std::memory_order_relaxed);
         // Release pairs with the acquire in high_water(): a scanner that sees the new bound sees
         // the slot initialised.
-        while (hw < i + 1 &&
-               !high_water_.compare_exchange_weak(hw, i + 1, std::memory_order_release,
-                                                  std::memory_order_relaxed)) {
+        while (hw < i + 1 && !high_water_.compare_exchange_weak(
+                                 hw, i + 1, std::memory_order_release, std::memory_order_relaxed)) {
         }
         active_.fetch_add(1, std::memory_order_relaxed);
         return i;
@@ -92,14 +92,14 @@ class thread_registry {
 
  private:
   struct alignas(64) entry {
-    std::atomic<bool> in_use{false};
+    sync::atomic<bool> in_use{false};
     Slot slot{};
   };
 
   unsigned capacity_;
   std::unique_ptr<entry[]> entries_;
-  alignas(64) std::atomic<unsigned> high_water_{0};
-  std::atomic<unsigned> active_{0};
+  alignas(64) sync::atomic<unsigned> high_water_{0};
+  sync::atomic<unsigned> active_{0};
 };
 
 // Sums the counters of every slot (each Slot has a `thread_counters counters` member) plus the
@@ -123,7 +123,8 @@ counter_totals sum_counters(const thread_registry<Slot>& registry, const thread_
   for (int attempt = 0;; ++attempt) {
     counter_totals t;
     thread_counters::sum_retired_side(own, t);
-    registry.for_each_slot([&](const Slot& s) { thread_counters::sum_retired_side(s.counters, t); });
+    registry.for_each_slot(
+        [&](const Slot& s) { thread_counters::sum_retired_side(s.counters, t); });
     const counter_totals after = reclaimed_side();
     const bool stable = after.reclaimed == before.reclaimed && after.destroyed == before.destroyed;
     if (stable || attempt == 64) {

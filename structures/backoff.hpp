@@ -8,6 +8,8 @@
 #include <atomic>
 #include <thread>
 
+#include "schemes/sync.hpp"
+
 namespace smr {
 
 // FirstSpins: the first wait, in spin-wait hints; MaxSpins: the longest, after which each
@@ -17,7 +19,7 @@ class exponential_backoff {
  public:
   void pause() noexcept {
     if (spins_ > MaxSpins) {
-      std::this_thread::yield();
+      sync::yield();
       return;
     }
     for (unsigned i = 0; i < spins_; ++i) relax();
@@ -33,7 +35,7 @@ class exponential_backoff {
 #elif defined(__aarch64__)
     asm volatile("yield" ::: "memory");
 #else
-    std::atomic_signal_fence(std::memory_order_seq_cst);
+    sync::compiler_fence(std::memory_order_seq_cst);
 #endif
   }
 

@@ -16,6 +16,7 @@
 #include "../domain_base.hpp"
 #include "../plain_ref.hpp"
 #include "../retired_object.hpp"
+#include "schemes/sync.hpp"
 
 namespace smr {
 
@@ -31,10 +32,7 @@ struct ebr : pointer_scheme_types {
       .needs_structure_callbacks = false,
       .counted_links = false,
   };
-  static std::optional<std::uint64_t> bound(const bound_inputs& /*unused*/) {
-    return std::nullopt;
-  }
-
+  static std::optional<std::uint64_t> bound(const bound_inputs& /*unused*/) { return std::nullopt; }
 
   struct limbo_list {
     std::uint64_t epoch = 0;  // the global epoch its objects were retired in
@@ -43,7 +41,7 @@ struct ebr : pointer_scheme_types {
 
   struct slot {
     // (epoch << 1) | active. Written by the owner, read by threads advancing the epoch.
-    std::atomic<std::uint64_t> announcement{0};
+    sync::atomic<std::uint64_t> announcement{0};
     thread_counters counters;
     // Owner-only state.
     unsigned nesting = 0;
@@ -111,10 +109,10 @@ struct ebr : pointer_scheme_types {
     }
 
    private:
-    alignas(64) std::atomic<std::uint64_t> epoch_{0};
-    alignas(64) std::mutex orphans_mutex_;
+    alignas(64) sync::atomic<std::uint64_t> epoch_{0};
+    alignas(64) sync::mutex orphans_mutex_;
     std::vector<limbo_list> orphans_;
-    std::atomic<bool> has_orphans_{false};
+    sync::atomic<bool> has_orphans_{false};
   };
 
   class thread_handle : public registered_thread<domain, slot>,

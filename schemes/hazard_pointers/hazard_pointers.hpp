@@ -24,6 +24,7 @@
 #include "../hazard_slots.hpp"
 #include "../plain_ref.hpp"
 #include "../retired_object.hpp"
+#include "schemes/sync.hpp"
 
 namespace smr {
 
@@ -100,9 +101,9 @@ struct hazard_pointers : pointer_scheme_types {
     }
 
    private:
-    alignas(64) std::mutex orphans_mutex_;
+    alignas(64) sync::mutex orphans_mutex_;
     retired_list orphans_;
-    std::atomic<bool> has_orphans_{false};
+    sync::atomic<bool> has_orphans_{false};
   };
 
   class thread_handle : public registered_thread<domain, slot>, public atomic_link_writes {

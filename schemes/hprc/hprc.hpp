@@ -35,6 +35,7 @@
 #include "../marked_ptr.hpp"
 #include "../plain_ref.hpp"
 #include "../retired_object.hpp"
+#include "schemes/sync.hpp"
 
 namespace smr {
 
@@ -73,9 +74,9 @@ struct hprc {
   // Per-node metadata. mm_ops is set by make(): the type-erased callbacks of the node's type.
   struct node_ops;
   struct node_base {
-    std::atomic<std::int64_t> mm_ref{0};
-    std::atomic<bool> mm_trace{false};
-    std::atomic<bool> mm_del{false};
+    sync::atomic<std::int64_t> mm_ref{0};
+    sync::atomic<bool> mm_trace{false};
+    sync::atomic<bool> mm_del{false};
     const node_ops* mm_ops = nullptr;
   };
 
@@ -93,9 +94,9 @@ struct hprc {
   // One entry of a deletion list. node and claims are read by other threads (CleanUpAll);
   // done tells them the node was terminated and must not be cleaned up any more.
   struct dl_entry {
-    std::atomic<node_base*> node{nullptr};
-    std::atomic<unsigned> claims{0};
-    std::atomic<bool> done{false};
+    sync::atomic<node_base*> node{nullptr};
+    sync::atomic<unsigned> claims{0};
+    sync::atomic<bool> done{false};
     // Owner-only.
     std::uint32_t next = 0;
     void (*hook)() = nullptr;
@@ -107,7 +108,7 @@ struct hprc {
     thread_counters counters;
     // The deletion list, allocated by the slot's first owner and kept for the domain's life so
     // other threads' claims always point at valid entries. Release/acquire: see dl_of().
-    std::atomic<dl_entry*> dl{nullptr};
+    sync::atomic<dl_entry*> dl{nullptr};
     std::unique_ptr<dl_entry[]> dl_storage;
     // Owner-only (or held by a thread that took over the slot of an exited one).
     std::uint32_t dlist = end_of_list;
@@ -120,14 +121,13 @@ struct hprc {
     explicit domain(const domain_config& config = {})
         : domain_base<slot>(config),
           k_(hazards_for(config.hazards_per_thread)),
-          capacity_(static_cast<std::uint32_t>(hprc::deletion_list_capacity(
-              std::max(1U, config.threads), config.hazards_per_thread, config.links_per_node,
-              config.transient_links))) {
+          capacity_(static_cast<std::uint32_t>(
+              hprc::deletion_list_capacity(std::max(1U, config.threads), config.hazards_per_thread,
+                                           config.links_per_node, config.transient_links))) {
       if (k_ > max_hazards_per_thread) {
-        throw std::invalid_argument("hprc: the structure needs " +
-                                    std::to_string(config.hazards_per_thread) +
-                                    " hazards, more than " +
-                                    std::to_string(max_hazards_per_thread - clean_up_hazards));
+        throw std::invalid_argument(
+            "hprc: the structure needs " + std::to_string(config.hazards_per_thread) +
+            " hazards, more than " + std::to_string(max_hazards_per_thread - clean_up_hazards));
       }
     }
     ~domain() { reclaim_all_quiescent(); }
@@ -140,9 +140,11 @@ struct hprc {
     void destroy_unretired(std::span<T* const> nodes) {
       for (T* node : nodes) {
         node->for_each_link([](auto& l) {
-          using target_type = std::remove_pointer_t<decltype(l.load(std::memory_order_relaxed).get())>;
+          using target_type =
+              std::remove_pointer_t<decltype(l.load(std::memory_order_relaxed).get())>;
           // Relaxed: quiescent teardown; the threads that wrote the links were joined.
-          node_base* target = l.exchange(marked_ptr<target_type>(), std::memory_order_relaxed).get();
+          node_base* target =
+              l.exchange(marked_ptr<target_type>(), std::memory_order_relaxed).get();
           if (target != nullptr) target->mm_ref.fetch_sub(1, std::memory_order_relaxed);
         });
       }
@@ -275,7 +277,7 @@ struct hprc {
         scan(s);
         // Only when more threads run than the domain was sized for can a list stay full:
         // give the other threads a chance to release what pins these nodes.
-        if (s.dcount >= full && round > 2) std::this_thread::yield();
+        if (s.dcount >= full && round > 2) sync::yield();
       }
     }
 
@@ -399,7 +401,7 @@ struct hprc {
 
     template <class T>
     static void clean_up_thunk(node_base* n, thread_handle& h) {
-      if constexpr (requires(T& t, thread_handle& th) { t.clean_up(th); }) {
+      if constexpr (requires(T & t, thread_handle & th) { t.clean_up(th); }) {
         static_cast<T*>(n)->clean_up(h);
       }
     }

@@ -31,7 +31,6 @@ struct immediate_free : pointer_scheme_types {
   // One per thread: a node is counted as retired an instant before its reclaim is counted.
   static std::optional<std::uint64_t> bound(const bound_inputs& in) { return in.threads; }
 
-
   struct slot {
     thread_counters counters;
   };
@@ -48,9 +47,8 @@ struct immediate_free : pointer_scheme_types {
     explicit thread_handle(domain& d) : registered_thread<domain, slot>(d) {
       if (d.registered_threads() > 1) {
         // The base destructor gives the slot back.
-        throw std::runtime_error(
-            "immediate_free: a second thread registered with the domain; " +
-            std::string(traits.max_threads_reason));
+        throw std::runtime_error("immediate_free: a second thread registered with the domain; " +
+                                 std::string(traits.max_threads_reason));
       }
     }
 

@@ -25,10 +25,7 @@ struct none : pointer_scheme_types {
       .needs_structure_callbacks = false,
       .counted_links = false,
   };
-  static std::optional<std::uint64_t> bound(const bound_inputs& /*unused*/) {
-    return std::nullopt;
-  }
-
+  static std::optional<std::uint64_t> bound(const bound_inputs& /*unused*/) { return std::nullopt; }
 
   struct slot {
     thread_counters counters;

@@ -65,6 +65,7 @@
 #include "../plain_ref.hpp"
 #include "../retired_object.hpp"
 #include "../scheme.hpp"
+#include "schemes/sync.hpp"
 
 namespace smr {
 
@@ -82,7 +83,7 @@ inline void retired_without_hook() {}
 struct alignas(16) slot_header {
   // 2 per reference (local refs and links), bit 0 = claimed (free, or being reclaimed).
   // A fresh slot is free: count 0, claimed.
-  std::atomic<std::uint64_t> count{1};
+  sync::atomic<std::uint64_t> count{1};
   pool_base* pool = nullptr;    // set once when the slot is carved out of a chunk
   slot_header* next = nullptr;  // free list or pending-reclaim list; only its owner touches it
   erased_hook hook = nullptr;   // see retired_without_hook
@@ -133,7 +134,7 @@ inline void unpoison_object(slot_header* h, std::size_t bytes) noexcept {
 }
 
 // A small id per node type, indexing the domain's pools.
-inline std::atomic<unsigned> next_node_type_id{0};
+inline sync::atomic<unsigned> next_node_type_id{0};
 template <class T>
 unsigned node_type_id() {
   // Relaxed: only uniqueness matters; the pool for the id is published by its own atomic.
@@ -190,7 +191,7 @@ class pool_base {
 #if defined(SMR_VALOIS_ASAN)
       ASAN_UNPOISON_MEMORY_REGION(c, chunk_slots * stride_);
 #endif
-      ::operator delete(c, std::align_val_t{chunk_alignment});
+      ::operator delete (c, std::align_val_t{chunk_alignment});
     }
   }
 
@@ -283,7 +284,7 @@ class pool_base {
     chunks_.reserve(chunks_.size() + 1);
     depot_.reserve(depot_.size() + chunk_slots / batch);
     const std::size_t bytes = chunk_slots * stride_;
-    auto* mem = static_cast<std::byte*>(::operator new(bytes, std::align_val_t{chunk_alignment}));
+    auto* mem = static_cast<std::byte*>(::operator new (bytes, std::align_val_t{chunk_alignment}));
     chunks_.push_back(mem);
     // Relaxed: a statistic; nothing is published with it.
     bytes_.fetch_add(bytes, std::memory_order_relaxed);
@@ -307,11 +308,11 @@ class pool_base {
 
   std::size_t stride_;
   std::unique_ptr<cache[]> caches_;  // one per thread-registry slot
-  std::mutex mutex_;                 // guards everything below
+  sync::mutex mutex_;                // guards everything below
   std::vector<chain> depot_;
   chain loose_;  // single slots freed at quiescent teardown
   std::vector<std::byte*> chunks_;
-  std::atomic<std::uint64_t> bytes_{0};
+  sync::atomic<std::uint64_t> bytes_{0};
 };
 
 // Release: drop one reference to the node in slot h. The thread that takes the count to zero
@@ -407,17 +408,15 @@ struct valois_rc {
   static constexpr std::string_view description =
       "lock-free reference counting (Valois 1995, Michael & Scott correction), type-stable pool";
   static constexpr scheme_traits traits{
-      .traverses_deleted_nodes = true,  // a counted reference keeps the whole chain alive
-      .bounded_garbage = false,         // a held reference pins a chain; cycles are never freed
+      .traverses_deleted_nodes = true,     // a counted reference keeps the whole chain alive
+      .bounded_garbage = false,            // a held reference pins a chain; cycles are never freed
       .robust_to_stalled_threads = false,  // a stalled thread's ref pins a chain
       .type_stable_memory = true,          // slots return to the pool, never to the allocator
       .needs_structure_callbacks = false,  // links are released through for_each_link
       .counted_links = true,
       .max_threads = 0,
   };
-  static std::optional<std::uint64_t> bound(const bound_inputs& /*unused*/) {
-    return std::nullopt;
-  }
+  static std::optional<std::uint64_t> bound(const bound_inputs& /*unused*/) { return std::nullopt; }
 
   // The count lives in the pool slot's header, not in the node.
   struct node_base {};
@@ -511,7 +510,8 @@ struct valois_rc {
       for (T* node : nodes) {
         if (recycled(node)) continue;
         node->for_each_link([](auto& l) {
-          using target_type = std::remove_pointer_t<decltype(l.load(std::memory_order_relaxed).get())>;
+          using target_type =
+              std::remove_pointer_t<decltype(l.load(std::memory_order_relaxed).get())>;
           // Relaxed: quiescent teardown; the threads that wrote the links were joined.
           const auto target = l.exchange(marked_ptr<target_type>(), std::memory_order_relaxed);
           if (target) {
@@ -658,8 +658,8 @@ struct valois_rc {
       }
     }
 
-    std::array<std::atomic<valois_detail::pool_base*>, valois_detail::max_node_types> pools_{};
-    std::mutex pools_mutex_;
+    std::array<sync::atomic<valois_detail::pool_base*>, valois_detail::max_node_types> pools_{};
+    sync::mutex pools_mutex_;
   };
 
   class thread_handle : public registered_thread<domain, slot> {

@@ -16,6 +16,7 @@
 #include "schemes/plain_ref.hpp"
 #include "schemes/retired_object.hpp"
 #include "schemes/scheme.hpp"
+#include "schemes/sync.hpp"
 
 namespace smrlab_examples {
 
@@ -34,7 +35,6 @@ struct quiescent_counter : smr::pointer_scheme_types {
   static std::optional<std::uint64_t> bound(const smr::bound_inputs& /*unused*/) {
     return std::nullopt;
   }
-
 
   struct slot {
     smr::thread_counters counters;
@@ -62,7 +62,7 @@ struct quiescent_counter : smr::pointer_scheme_types {
     bool quiescent() const noexcept { return in_flight_.load(std::memory_order_seq_cst) == 0; }
 
    private:
-    alignas(64) std::atomic<std::uint64_t> in_flight_{0};
+    alignas(64) smr::sync::atomic<std::uint64_t> in_flight_{0};
   };
 
   class thread_handle : public smr::registered_thread<domain, slot>,

@@ -1,0 +1,47 @@
+# Checks that scheme code synchronizes through smr::sync (schemes/sync.hpp), so that the model
+# checker's build can swap it: no std::atomic, std::mutex, std::this_thread::yield or
+# std::atomic_*_fence in the headers under DIRS, except in the files named in ALLOWED (sync.hpp
+# itself, statistics counters). Run by ctest (tests/CMakeLists.txt):
+#   cmake -DDIRS=<dir>|<dir>... -DALLOWED=<file>|<file>... -P cmake/check_sync_use.cmake
+# Prints each offending line as file:line: text and fails, or prints how many files it read.
+string(REPLACE "|" ";" dirs "${DIRS}")
+string(REPLACE "|" ";" allowed "${ALLOWED}")
+set(files "")
+foreach(d IN LISTS dirs)
+  file(GLOB_RECURSE found "${d}/*.hpp" "${d}/*.h")
+  list(APPEND files ${found})
+endforeach()
+list(REMOVE_DUPLICATES files)
+list(SORT files)
+set(pattern "std::atomic<|std::atomic_thread_fence|std::atomic_signal_fence|std::mutex|std::this_thread::yield")
+set(offences "")
+set(checked 0)
+foreach(f IN LISTS files)
+  get_filename_component(real "${f}" REALPATH)
+  set(skip FALSE)
+  foreach(a IN LISTS allowed)
+    get_filename_component(real_a "${a}" REALPATH)
+    if(real STREQUAL real_a)
+      set(skip TRUE)
+    endif()
+  endforeach()
+  if(skip)
+    continue()
+  endif()
+  math(EXPR checked "${checked} + 1")
+  file(STRINGS "${f}" lines)
+  set(n 0)
+  foreach(line IN LISTS lines)
+    math(EXPR n "${n} + 1")
+    string(REGEX REPLACE "//.*$" "" code "${line}")  # comments may name them
+    if(code MATCHES "${pattern}")
+      string(STRIP "${line}" shown)
+      string(APPEND offences "${f}:${n}: ${shown}\n")
+    endif()
+  endforeach()
+endforeach()
+if(offences)
+  message(NOTICE "${offences}")  # NOTICE: one line each, unwrapped
+  message(FATAL_ERROR "use smr::sync (schemes/sync.hpp) instead of the std primitives above")
+endif()
+message(STATUS "smr::sync used throughout: ${checked} headers checked")

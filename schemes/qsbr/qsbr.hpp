@@ -1,0 +1,214 @@
+// qsbr: quiescent-state-based reclamation (McKenney and Slingwine; liburcu's QSBR flavour),
+// native. A global epoch E; each thread publishes the epoch it saw at its last quiescent state,
+// or `offline`. The end of each outermost operation is a quiescent state: the thread reads E
+// and, only when E moved since its last one, publishes it (a store and a full fence); otherwise
+// it costs one load. Protection is plain loads. A node retired at epoch t is freed once every
+// online thread has published an epoch > t. A thread that waits outside operations (the
+// harness's barriers, the end of its run: smr::offline_while_waiting) goes offline and holds
+// nothing back; a thread stalled inside an operation stops all reclamation, so garbage is
+// unbounded and the scheme is not robust.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <limits>
+#include <mutex>
+#include <optional>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "../domain_base.hpp"
+#include "../plain_ref.hpp"
+#include "../retired_object.hpp"
+#include "schemes/sync.hpp"
+
+namespace smr {
+
+struct qsbr : pointer_scheme_types {
+  static constexpr std::string_view name = "qsbr";
+  static constexpr std::string_view description =
+      "quiescent-state-based reclamation: a quiescent state at the end of each operation, "
+      "offline while waiting";
+  static constexpr scheme_traits traits{
+      .traverses_deleted_nodes = true,  // nothing retired during an operation is freed
+      .bounded_garbage = false,
+      .robust_to_stalled_threads = false,
+      .type_stable_memory = false,
+      .needs_structure_callbacks = false,
+      .counted_links = false,
+  };
+  static std::optional<std::uint64_t> bound(const bound_inputs& /*unused*/) { return std::nullopt; }
+
+  static constexpr std::uint64_t offline = std::numeric_limits<std::uint64_t>::max();
+
+  struct tagged {
+    std::uint64_t epoch;  // E when it was retired, after it was unlinked
+    retired_object object;
+  };
+
+  struct slot {
+    // The epoch seen at the last quiescent state, or `offline`. Written by the owner, read by
+    // every thread that scans.
+    sync::atomic<std::uint64_t> seen{offline};
+    thread_counters counters;
+    // Owner-only state.
+    unsigned nesting = 0;
+    unsigned retires_since_scan = 0;
+    std::vector<tagged> retired;
+  };
+
+  class domain : public domain_base<slot> {
+   public:
+    explicit domain(const domain_config& config = {}) : domain_base<slot>(config) {}
+    ~domain() { reclaim_all_quiescent(); }
+
+    // seq_cst: with the unlinking CAS (seq_cst) before it in the single total order, and the
+    // full fence after each publication in publish(), a thread that saw a later epoch at a
+    // quiescent state cannot reach what was unlinked before this load (see publish()).
+    std::uint64_t epoch() const noexcept { return epoch_.load(std::memory_order_seq_cst); }
+    void advance() noexcept { epoch_.fetch_add(1, std::memory_order_seq_cst); }
+
+    // The smallest epoch an online thread has published (`offline` when none is online).
+    // Each load synchronizes with the release of a publication or of going offline, so what a
+    // thread did before it happens-before what the caller frees afterwards. seq_cst, not just
+    // acquire: a thread coming online publishes and fences (publish()); either that fence
+    // precedes the caller's unlink in the total order, and the thread's loads see the unlink,
+    // or the unlink precedes this load, and this load sees the publication.
+    std::uint64_t oldest_seen() {
+      std::uint64_t oldest = offline;
+      registry().for_each_slot([&](const slot& s) {
+        oldest = std::min(oldest, s.seen.load(std::memory_order_seq_cst));
+      });
+      return oldest;
+    }
+
+    void add_orphans(std::vector<tagged>& retired) {
+      const std::scoped_lock lock(orphans_mutex_);
+      for (tagged& t : retired) orphans_.push_back(std::move(t));
+      retired.clear();
+      has_orphans_.store(!orphans_.empty(), std::memory_order_relaxed);  // a hint only
+    }
+
+    // Frees the orphans (left by exited threads) retired before `oldest`; the caller counts
+    // them as its own reclaims.
+    std::size_t reclaim_orphans(std::uint64_t oldest) {
+      if (!has_orphans_.load(std::memory_order_relaxed)) return 0;
+      const std::unique_lock lock(orphans_mutex_, std::try_to_lock);
+      if (!lock.owns_lock()) return 0;
+      const std::size_t n = reclaim_older_than(orphans_, oldest);
+      has_orphans_.store(!orphans_.empty(), std::memory_order_relaxed);
+      return n;
+    }
+
+    void reclaim_all_quiescent() {
+      require_quiescent("qsbr::reclaim_all_quiescent");
+      std::size_t n = 0;
+      registry().for_each_slot([&](slot& s) { n += reclaim_older_than(s.retired, offline); });
+      n += reclaim_older_than(orphans_, offline);
+      has_orphans_.store(false, std::memory_order_relaxed);
+      teardown_counters().count_reclaimed(n);
+    }
+
+    // Frees the entries retired at an epoch < `oldest`, keeps the rest; returns how many.
+    static std::size_t reclaim_older_than(std::vector<tagged>& list, std::uint64_t oldest) {
+      std::size_t n = 0;
+      std::erase_if(list, [&](const tagged& t) {
+        if (t.epoch >= oldest) return false;
+        t.object.reclaim();
+        ++n;
+        return true;
+      });
+      return n;
+    }
+
+   private:
+    alignas(64) sync::atomic<std::uint64_t> epoch_{1};
+    alignas(64) sync::mutex orphans_mutex_;
+    std::vector<tagged> orphans_;
+    sync::atomic<bool> has_orphans_{false};
+  };
+
+  class thread_handle : public registered_thread<domain, slot>,
+                        public plain_link_operations<thread_handle> {
+   public:
+    // Online from registration, so that the first operation is protected (IBR's and
+    // pop_setbench's QSBR leave a new thread offline until its first quiescent state).
+    explicit thread_handle(domain& d) : registered_thread<domain, slot>(d) { go_online(); }
+    ~thread_handle() {
+      go_offline();
+      domain& d = owner();
+      d.advance();
+      scan();
+      d.add_orphans(own_slot().retired);
+    }
+    thread_handle(const thread_handle&) = delete;
+    thread_handle& operator=(const thread_handle&) = delete;
+
+    void enter() noexcept { ++own_slot().nesting; }
+    // The end of the outermost operation is a quiescent state.
+    void exit() noexcept {
+      slot& s = own_slot();
+      if (--s.nesting != 0) return;
+      quiescent_state();
+    }
+    bool pinned() noexcept { return own_slot().nesting != 0; }
+
+    // A quiescent state: nothing read before it is used after it. Costs one load unless the
+    // epoch moved since the last one.
+    void quiescent_state() noexcept {
+      slot& s = own_slot();
+      const std::uint64_t e = owner().epoch();
+      // Relaxed: only this thread writes `seen`.
+      if (s.seen.load(std::memory_order_relaxed) != e) publish(s, e);
+    }
+
+    // Waiting outside operations (smr::offline_while_waiting): hold no grace period back.
+    // Release pairs with the loads in domain::oldest_seen(): this thread's earlier accesses
+    // happen-before whatever a scan then frees.
+    void go_offline() noexcept { own_slot().seen.store(offline, std::memory_order_release); }
+    void go_online() noexcept {
+      slot& s = own_slot();
+      publish(s, owner().epoch());
+    }
+
+    template <class T>
+    void retire(ref<T>&& r, retired_object::hook<T> on_reclaim = nullptr) {
+      T* p = r.get();
+      r.reset();
+      slot& s = own_slot();
+      // The node was unlinked before this load (the unlinking CAS is seq_cst); a thread can
+      // still reach it only while it has published an epoch <= this one.
+      s.retired.push_back(tagged{owner().epoch(), retired_object::of(p, on_reclaim)});
+      counters().count_retired();
+      if (++s.retires_since_scan >= owner().config().epoch_advance_interval) {
+        s.retires_since_scan = 0;
+        owner().advance();
+        scan();
+      }
+    }
+
+   private:
+    // Publishes `e` as the epoch this thread has seen. The seq_cst store releases this
+    // thread's earlier accesses (pairs with the loads in domain::oldest_seen()); the full
+    // fence after it is the StoreLoad that keeps the next operation's loads after the
+    // publication: every unlink ordered before this thread's load of `e` (seq_cst, see
+    // domain::epoch()) is then visible to those loads, so they cannot reach a node that a
+    // scan relying on this publication frees.
+    static void publish(slot& s, std::uint64_t e) noexcept {
+      s.seen.store(e, std::memory_order_seq_cst);
+      sync::fence(std::memory_order_seq_cst);
+    }
+
+    void scan() {
+      const std::uint64_t oldest = owner().oldest_seen();
+      std::size_t n = domain::reclaim_older_than(own_slot().retired, oldest);
+      n += owner().reclaim_orphans(oldest);
+      if (n != 0) counters().count_reclaimed(n);
+    }
+  };
+
+  using guard = enter_exit_guard<thread_handle>;
+};
+
+}  // namespace smr

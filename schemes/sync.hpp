@@ -1,0 +1,35 @@
+// smr::sync: the synchronization every scheme and shared scheme piece uses (marked pointers,
+// hazard slots, the thread registry, the schemes themselves), instead of naming std::atomic,
+// std::mutex, std::this_thread::yield and std::atomic_thread_fence directly. Today each is the
+// standard one. A model checker build (the interleaving explorer) swaps this one header for its
+// own, so that it controls every shared access and every scheduling point without a scheme
+// being written twice. Statistics that no algorithm reads (schemes/counters.hpp, callback
+// counts) may stay std::atomic; tests/schemes/sync_use_test.py checks the rest.
+#pragma once
+
+#include <atomic>
+#include <mutex>
+#include <thread>
+
+namespace smr::sync {
+
+template <class T>
+using atomic = std::atomic<T>;
+
+using mutex = std::mutex;
+
+// A scheduling point: the caller waits for another thread's progress.
+inline void yield() noexcept { std::this_thread::yield(); }
+
+// A hardware fence (std::atomic_thread_fence).
+inline void fence(std::memory_order order = std::memory_order_seq_cst) noexcept {
+  std::atomic_thread_fence(order);
+}
+
+// A compiler-only fence (std::atomic_signal_fence): the light side of an asymmetric fence, whose
+// heavy side (membarrier) the reclaimer pays.
+inline void compiler_fence(std::memory_order order = std::memory_order_seq_cst) noexcept {
+  std::atomic_signal_fence(order);
+}
+
+}  // namespace smr::sync
