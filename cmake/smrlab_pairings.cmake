@@ -224,8 +224,8 @@ endfunction()
 #                       [SETS_ONLY] [STRUCTURE <structure>] [PROPERTIES <ctest properties...>])
 # Registers a type-parameterized suite (TYPED_TEST_SUITE_P `pairing` in namespace <ns>, registered
 # in <suite header>) as a layer that every pairing runs, or only the set pairings (SETS_ONLY), or
-# only the pairings of one structure (STRUCTURE, its registry name: what is particular to it). Layers are
-# instantiated together by smrlab_add_pairing_tests, one file per pairing.
+# only the pairings of one structure (STRUCTURE, its registry name: what is particular to it).
+# Layers are instantiated together by smrlab_add_pairing_tests, one file per pairing.
 function(smrlab_add_test_layer suite)
   cmake_parse_arguments(ARG "SETS_ONLY" "HEADER;NAMESPACE;LABEL;STRUCTURE" "PROPERTIES" ${ARGN})
   if(NOT ARG_HEADER OR NOT ARG_NAMESPACE OR NOT ARG_LABEL)
@@ -247,8 +247,13 @@ function(smrlab_add_test_layer suite)
 endfunction()
 
 # The source of one pairing's test file: every registered layer that applies to it.
-function(_smrlab_pairing_test_source pairing is_set out)
+function(_smrlab_pairing_test_source pairing out)
   _smrlab_pairing_parts("${pairing}")
+  get_property(set_pairings GLOBAL PROPERTY SMRLAB_SET_PAIRINGS)
+  set(is_set FALSE)
+  if(pairing IN_LIST set_pairings)
+    set(is_set TRUE)
+  endif()
   get_property(layers GLOBAL PROPERTY SMRLAB_TEST_LAYERS)
   set(includes "")
   set(instances "")
@@ -286,21 +291,16 @@ endfunction()
 # smrlab_add_pairing_tests(<target> LINK <libraries...> [PRECOMPILE <headers...>])
 # One source per compatible pairing, instantiating every registered layer (smrlab_add_test_layer)
 # that applies to it, so that a pairing's tests cost one compilation of its scheme and structure.
-# The tests are named <suite>/pairing/<scheme>__<structure>.<test>; ctest labels each layer's
-# tests with the layer's LABEL (one gtest_discover_tests per label, filtered by suite).
+# The tests are named <suite>/pairing/<scheme>__<structure>.<test>; smrlab_discover_layer_tests
+# gives each layer's tests the layer's LABEL and PROPERTIES.
 function(smrlab_add_pairing_tests target)
   cmake_parse_arguments(ARG "" "" "LINK;PRECOMPILE" ${ARGN})
   get_property(pairings GLOBAL PROPERTY SMRLAB_PAIRINGS)
-  get_property(set_pairings GLOBAL PROPERTY SMRLAB_SET_PAIRINGS)
   set(dir "${CMAKE_CURRENT_BINARY_DIR}/pairings/tests")
   set(sources "")
   foreach(p IN LISTS pairings)
-    set(is_set FALSE)
-    if(p IN_LIST set_pairings)
-      set(is_set TRUE)
-    endif()
-    _smrlab_pairing_test_source("${p}" ${is_set} content)
-    _smrlab_pairing_parts("${p}")
+    _smrlab_pairing_test_source("${p}" content)
+    _smrlab_pairing_parts("${p}")  # the file's name
     set(file "${dir}/tests__${id}.cpp")
     _smrlab_write_if_changed("${file}" "${content}")
     list(APPEND sources "${file}")
