@@ -314,15 +314,16 @@ function(smrlab_add_pairing_tests target)
 endfunction()
 
 # smrlab_discover_layer_tests(<target>)
-# gtest_discover_tests for the layers' tests in <target>, once per layer, filtered to its suite,
-# with its LABEL and PROPERTIES, so that `ctest -L <label>` selects them as before.
+# One ctest test per layer and pairing (smrlab_discover_gtest_suites: one process runs the layer's
+# tests on that pairing), with the layer's LABEL and PROPERTIES, so that `ctest -L <label>`
+# selects them as before.
 function(smrlab_discover_layer_tests target)
   get_property(layers GLOBAL PROPERTY SMRLAB_TEST_LAYERS)
   foreach(layer IN LISTS layers)
     get_property(label GLOBAL PROPERTY SMRLAB_TEST_LAYER_${layer}_LABEL)
     get_property(properties GLOBAL PROPERTY SMRLAB_TEST_LAYER_${layer}_PROPERTIES)
-    gtest_discover_tests(${target} TEST_FILTER "${layer}/*"
-                         PROPERTIES LABELS ${label} ${properties} DISCOVERY_TIMEOUT 120)
+    smrlab_discover_gtest_suites(${target} FILTER "${layer}/*"
+                                 PROPERTIES LABELS ${label} ${properties})
   endforeach()
 endfunction()
 

@@ -79,7 +79,7 @@ def format_table(table: pd.DataFrame, baseline: str) -> str:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="summary_table.py", description=__doc__.splitlines()[0])
     parser.add_argument("run_dir", metavar="RUN_DIR", type=Path)
     parser.add_argument("--baseline", default="none", help="scheme the ratios divide by")
     args = parser.parse_args(argv)

@@ -6,11 +6,11 @@ dashed target line), the table in index.html, and one clear error for a malforme
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+import script_runner
 
 from figure_reading import lines_by_label
 from smrlab_plots import overhead, style
@@ -145,8 +145,7 @@ def test_malformed_file_is_one_input_error(tmp_path, text, needle):
 
 
 def run_script(*args):
-    return subprocess.run([sys.executable, str(SCRIPT), *map(str, args)], capture_output=True,
-                          text=True, timeout=120)
+    return script_runner.run(SCRIPT, *args)
 
 
 def test_index_shows_the_ratio_table_and_the_figure(tmp_path):

@@ -1,12 +1,13 @@
 """Tests of plots/smrlab_plots/peer_ratios.py and plots/ratio_table.py: the ratio is the
 median of ours over the median of theirs, per configuration both were measured in, from one
 run; a comparison missing a side is left out; bad input is one error line."""
-import subprocess
 import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
+
+import script_runner
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "plots"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -83,23 +84,19 @@ def test_cli_prints_the_table_and_reports_bad_input(tmp_path):
     run = tmp_path / "run"
     run.mkdir()
     write_results(run, stack_rows().to_dict("records"))
-    done = subprocess.run([sys.executable, str(SCRIPT), str(run)], capture_output=True,
-                          text=True, check=False)
+    done = script_runner.run(SCRIPT, str(run))
     assert done.returncode == 0, done.stderr
     assert "libcds TreiberStack<HP>" in done.stdout
-    as_csv = subprocess.run([sys.executable, str(SCRIPT), str(run), "--csv"],
-                            capture_output=True, text=True, check=False)
+    as_csv = script_runner.run(SCRIPT, str(run), "--csv")
     assert as_csv.stdout.splitlines()[0].startswith("comparison,ours,theirs")
 
-    missing = subprocess.run([sys.executable, str(SCRIPT), str(tmp_path / "nowhere")],
-                             capture_output=True, text=True, check=False)
+    missing = script_runner.in_subprocess(SCRIPT, tmp_path / "nowhere")
     assert missing.returncode == 2
     assert len(missing.stderr.strip().splitlines()) == 1
 
     ours_only = tmp_path / "ours_only"
     ours_only.mkdir()
     write_results(ours_only, [row("ebr", 1, 1, 1e6, 1, structure="treiber_stack")])
-    none = subprocess.run([sys.executable, str(SCRIPT), str(ours_only)], capture_output=True,
-                          text=True, check=False)
+    none = script_runner.run(SCRIPT, str(ours_only))
     assert none.returncode == 1
     assert "peers" in none.stderr

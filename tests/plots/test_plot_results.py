@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+import script_runner
+
 from smrlab_plots import data
 from synthetic_run import (
     RESULT_COLUMNS, TIMESERIES_COLUMNS, known_rows, row, samples_of, stall_run, write_meta,
@@ -28,10 +30,7 @@ ALL_FIGURES = ("throughput", "memory_bound", "unreclaimed_over_time", "allocator
 
 
 def run_script(*args):
-    return subprocess.run(
-        [sys.executable, str(SCRIPT), *map(str, args)],
-        capture_output=True, text=True, timeout=120,
-    )
+    return script_runner.run(SCRIPT, *args)
 
 
 @pytest.fixture(scope="module")
@@ -250,6 +249,6 @@ def test_missing_matplotlib_exit_1_names_the_packages(tmp_path):
 
 
 def test_help():
-    result = run_script("--help")
+    result = script_runner.in_subprocess(SCRIPT, "--help")
     assert result.returncode == 0
     assert "RUN_DIR" in result.stdout and "--out" in result.stdout

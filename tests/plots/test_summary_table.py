@@ -1,11 +1,12 @@
 """Tests of plots/summary_table.py: medians, ratios to the baseline measured in the same run,
 and the bound beside the peak."""
-import subprocess
 import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
+
+import script_runner
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "plots"))
 import summary_table  # noqa: E402
@@ -40,15 +41,13 @@ def test_ratio_is_median_over_the_baseline_median():
 
 def test_command_line_prints_the_table(tmp_path):
     rows().to_csv(tmp_path / "results.csv", index=False)
-    p = subprocess.run([sys.executable, str(SCRIPT), str(tmp_path)], capture_output=True,
-                       text=True, check=False)
+    p = script_runner.run(SCRIPT, str(tmp_path))
     assert p.returncode == 0, p.stderr
     assert "hazard_pointers" in p.stdout and "0.64" in p.stdout
 
 
 def test_missing_results_is_a_clear_error(tmp_path):
-    p = subprocess.run([sys.executable, str(SCRIPT), str(tmp_path)], capture_output=True,
-                       text=True, check=False)
+    p = script_runner.in_subprocess(SCRIPT, tmp_path)
     assert p.returncode == 2
     assert "no such file" in p.stderr
 
