@@ -1,27 +1,28 @@
-// hazard_eras: Hazard Eras (Ramalhete and Correia, SPAA 2017). A global era clock, starting at 1
-// (0 = no era); every node carries its birth era (era_node_base, set in make()); its retire record
-// carries the era it was retired in. Each thread owns K era slots, like hazard pointers but
-// holding an era instead of an address: DeRefLink loads the pointer, then the clock, and returns
-// when the clock equals the era in the thread's newest slot; else it publishes the new era (a
-// seq_cst store, the only fence) and re-reads. References read in the same era share its slot
-// (each slot counts its references, so K references never need more than K slots), and slots
-// keep their era inside an operation, so an era is published only when it changes, not once per
-// reference; the end of the outermost operation clears the unused ones. The clock advances every
-// F*n allocations of a thread (F = domain_config::epoch_advance_interval, n the registered
-// threads). A scan takes one snapshot of every published era into a sorted array and frees each
-// retired node whose lifetime [birth, retire] contains none of them (the strict test). A
-// reservation protects only what was read while it was current: links out of unlinked nodes are not
-// protected.
+// hazard_eras: Hazard Eras (Ramalhete and Correia, SPAA 2017). A global era clock, starting at 1 (0
+// = no era); every node carries its birth era (era_node_base, set in make()); its retire record
+// carries the era it was retired in. Each thread owns K era slots, like hazard pointers but holding
+// an era instead of an address: DeRefLink loads the pointer, then the clock, and returns when the
+// clock equals the era in the thread's newest slot; else it publishes the new era (a seq_cst store,
+// the only fence) and re-reads. References read in the same era share its slot (each slot counts
+// its references, so K references never need more than K slots), and slots keep their era inside an
+// operation, so an era is published only when it changes, not once per reference; the end of the
+// outermost operation clears the unused ones. The clock advances every F*n allocations of a thread
+// (F = domain_config::epoch_advance_interval, n the registered threads). A scan takes one snapshot
+// of every published era into a sorted array and frees each retired node whose lifetime [birth,
+// retire] contains none of them (the strict test). A reservation protects only what was read while
+// it was current: links out of unlinked nodes are not protected.
 //
 // Robust: a stalled thread pins only the nodes whose lifetime contains one of its K eras; newer
-// garbage is still freed. Bound (derivation): a scan keeps only pinned nodes P and the next one
-// comes R = max(scan_threshold_min, 2nK) retires later, so a thread's list holds < P + R nodes.
-// A node is pinned only if its lifetime contains a published era; at most nK eras are published,
-// so P <= nK * A, A the most nodes alive during one era (the live nodes at its start plus the at
-// most n*F*n allocated in it). Adopted orphans join a list before its scan, so the lists hold
-// everything: unreclaimed <= n * (R + nK * A) (bound_for_live_nodes()). A depends on the size of
-// the structure, which bound_inputs does not carry: bound() returns std::nullopt rather than a
-// number that a large structure could exceed. The garbage is bounded, but not by the inputs.
+// garbage is still freed. Bound (derivation): a scan keeps only the pinned nodes P, and the next
+// one comes max(R, P) retires later, R = max(scan_threshold_min, 2nK) (once the list doubles when a
+// stall pins many, so that scans stay amortised O(1) per retire); so a thread's list holds < R + 2P
+// nodes. A node is pinned only if its lifetime contains a published era; at most nK eras are
+// published, so P <= nK * A, A the most nodes alive during one era (the live nodes at its start
+// plus the at most n*F*n allocated in it). An exited thread's list waits as orphans until a scan
+// adopts it, so with n the threads ever registered, unreclaimed <= n * (R + 2nK * A)
+// (bound_for_live_nodes()). A depends on the size of the structure, which bound_inputs does not
+// carry: bound() returns std::nullopt rather than a number that a large structure could exceed. The
+// garbage is bounded, but not by the inputs.
 #pragma once
 
 #include <algorithm>
@@ -277,12 +278,12 @@ struct hazard_eras : pointer_scheme_types {
   static std::uint64_t scan_threshold(unsigned n, unsigned k, unsigned floor) {
     return std::max<std::uint64_t>(2ULL * n * k, floor);
   }
-  // n * (R + nK * A), A the most nodes alive during one era (header comment).
+  // n * (R + 2nK * A), A the most nodes alive during one era (header comment).
   static std::uint64_t bound_for_live_nodes(const bound_inputs& in, std::uint64_t a) {
     const std::uint64_t n = in.threads;
     const std::uint64_t k = in.structure.hazards_per_thread;
     return n * (scan_threshold(in.threads, in.structure.hazards_per_thread, in.scan_threshold_min) +
-                n * k * a);
+                2 * n * k * a);
   }
   // No number from these inputs: the bound grows with the structure's size (header comment).
   static std::optional<std::uint64_t> bound(const bound_inputs& /*unused*/) { return std::nullopt; }
@@ -386,9 +387,14 @@ struct hazard_eras : pointer_scheme_types {
       const std::size_t n = reclaim_unpinned(
           list, [&](std::uint64_t b, std::uint64_t e) { return snapshot_.pins(b, e); });
       if (n != 0) counters().count_reclaimed(n);
-      next_scan_at_ = list.size() + current_threshold();
+      next_scan_at_ = next_scan_after(list.size());
     }
 
+    // The next scan comes R retires later, or once the list doubles if it kept more than R
+    // (a stall pins many): amortised O(1) checks per retire either way.
+    std::uint64_t next_scan_after(std::size_t kept) const noexcept {
+      return kept + std::max<std::uint64_t>(current_threshold(), kept);
+    }
     std::size_t retired_count() noexcept { return own_slot().retired.size(); }
     std::uint64_t current_threshold() const noexcept {
       return scan_threshold(owner().thread_high_water(), slots_.size(),

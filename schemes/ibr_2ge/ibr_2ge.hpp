@@ -1,25 +1,26 @@
-// ibr_2ge: 2GE interval-based reclamation (Wen, Izraelevitz, Cai, Beadle and Scott, PPoPP 2018).
-// A global epoch E, starting at 1; every node carries its birth epoch (era_node_base, set in
-// make()); its retire record carries the epoch it was retired in. Each thread reserves one
-// interval [lower, upper] of epochs (idle = both at the maximum): the start of an operation sets
-// both to E; DeRefLink loads the pointer, then E, and returns when E equals the thread's upper,
-// else raises upper to E (a seq_cst store) and re-reads; the end of the operation sets upper,
-// then lower, back to idle. E advances every F*n allocations of a thread (F =
-// domain_config::epoch_advance_interval, n the registered threads). A scan takes one snapshot of
-// the intervals (each thread's lower, then its upper), merges them into a sorted array of
-// disjoint intervals, and frees each retired node whose lifetime [birth, retire] meets none of
-// them (the strict test). Links out of unlinked nodes are not protected (treated like hazard
-// pointers).
+// ibr_2ge: 2GE interval-based reclamation (Wen, Izraelevitz, Cai, Beadle and Scott, PPoPP 2018). A
+// global epoch E, starting at 1; every node carries its birth epoch (era_node_base, set in make());
+// its retire record carries the epoch it was retired in. Each thread reserves one interval [lower,
+// upper] of epochs (idle = both at the maximum): the start of an operation sets both to E;
+// DeRefLink loads the pointer, then E, and returns when E equals the thread's upper, else raises
+// upper to E (a seq_cst store) and re-reads; the end of the operation sets upper, then lower, back
+// to idle. E advances every F*n allocations of a thread (F = domain_config::epoch_advance_interval,
+// n the registered threads). A scan takes one snapshot of the intervals (each thread's lower, then
+// its upper), merges them into a sorted array of disjoint intervals, and frees each retired node
+// whose lifetime [birth, retire] meets none of them (the strict test). Links out of unlinked nodes
+// are not protected (treated like hazard pointers).
 //
 // Robust: a stalled thread pins only the nodes alive during its interval; newer garbage is still
-// freed. Bound (derivation): a scan keeps only pinned nodes P and the next one comes
-// R = max(scan_threshold_min, 2n) retires later, so a thread's list holds < P + R nodes. A node is
-// pinned only if its lifetime meets a reserved interval; there are at most n of them, so
-// P <= n * A, A the most nodes alive during one reserved interval (the live nodes at its lower
-// epoch plus those allocated until its upper one). Adopted orphans join a list before its scan:
-// unreclaimed <= n * (R + n * A) (bound_for_live_nodes()). A depends on the size of the structure,
-// which bound_inputs does not carry: bound() returns std::nullopt rather than a number that a
-// large structure could exceed. The garbage is bounded, but not by the inputs.
+// freed. Bound (derivation): a scan keeps only the pinned nodes P, and the next one comes max(R, P)
+// retires later, R = max(scan_threshold_min, 2n) (once the list doubles when a stall pins many, so
+// that scans stay amortised O(1) per retire); so a thread's list holds < R + 2P nodes. A node is
+// pinned only if its lifetime meets a reserved interval; there are at most n of them, so P <= n *
+// A, A the most nodes alive during one reserved interval (the live nodes at its lower epoch plus
+// those allocated until its upper one). An exited thread's list waits as orphans until a scan
+// adopts it, so with n the threads ever registered, unreclaimed <= n * (R + 2n * A)
+// (bound_for_live_nodes()). A depends on the size of the structure, which bound_inputs does not
+// carry: bound() returns std::nullopt rather than a number that a large structure could exceed. The
+// garbage is bounded, but not by the inputs.
 #pragma once
 
 #include <algorithm>
@@ -107,10 +108,10 @@ struct ibr_2ge : pointer_scheme_types {
   static std::uint64_t scan_threshold(unsigned n, unsigned floor) {
     return std::max<std::uint64_t>(2ULL * n, floor);
   }
-  // n * (R + n * A), A the most nodes alive during one reserved interval (header comment).
+  // n * (R + 2n * A), A the most nodes alive during one reserved interval (header comment).
   static std::uint64_t bound_for_live_nodes(const bound_inputs& in, std::uint64_t a) {
     const std::uint64_t n = in.threads;
-    return n * (scan_threshold(in.threads, in.scan_threshold_min) + n * a);
+    return n * (scan_threshold(in.threads, in.scan_threshold_min) + 2 * n * a);
   }
   // No number from these inputs: the bound grows with the structure's size (header comment).
   static std::optional<std::uint64_t> bound(const bound_inputs& /*unused*/) { return std::nullopt; }
@@ -183,7 +184,10 @@ struct ibr_2ge : pointer_scheme_types {
     }
     // End: upper, then lower, back to idle. Release pairs with a scan's loads: this operation's
     // reads happen before a scan that sees the interval released frees what they read. Upper
-    // first, so that a scan never reads a live lower with an upper below it from this operation.
+    // first, as at the start, so that the lower (the store a scan reads first and synchronizes
+    // with) is always written last: a scan that reads this idle lower skips the thread; one that
+    // reads the live lower then reads the live upper, or idle, or a later one, which only widen
+    // the interval.
     void exit() noexcept {
       if (--nesting_ != 0) return;
       slot& s = own_slot();
@@ -242,10 +246,15 @@ struct ibr_2ge : pointer_scheme_types {
       const std::size_t n = reclaim_unpinned(
           list, [&](std::uint64_t b, std::uint64_t e) { return snapshot_.pins(b, e); });
       if (n != 0) counters().count_reclaimed(n);
-      next_scan_at_ = list.size() + current_threshold();
+      next_scan_at_ = next_scan_after(list.size());
     }
 
     bool pinned() const noexcept { return nesting_ != 0; }
+    // The next scan comes R retires later, or once the list doubles if it kept more than R
+    // (a stall pins many): amortised O(1) checks per retire either way.
+    std::uint64_t next_scan_after(std::size_t kept) const noexcept {
+      return kept + std::max<std::uint64_t>(current_threshold(), kept);
+    }
     std::size_t retired_count() noexcept { return own_slot().retired.size(); }
     std::uint64_t current_threshold() const noexcept {
       return scan_threshold(owner().thread_high_water(), owner().config().scan_threshold_min);

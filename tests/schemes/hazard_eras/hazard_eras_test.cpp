@@ -216,7 +216,7 @@ TEST(hazard_eras, more_live_references_than_era_slots_is_a_clear_error) {
 TEST(hazard_eras, the_bound_formula_grows_with_threads_slots_and_live_nodes) {
   const smr::bound_inputs in{
       .threads = 4, .structure = {.hazards_per_thread = 2}, .scan_threshold_min = 64};
-  EXPECT_EQ(he::bound_for_live_nodes(in, 10), 4U * (64U + 4U * 2U * 10U));
+  EXPECT_EQ(he::bound_for_live_nodes(in, 10), 4U * (64U + 2U * 4U * 2U * 10U));
   EXPECT_FALSE(he::bound(in).has_value()) << "no bound from inputs that omit the live set";
 }
 

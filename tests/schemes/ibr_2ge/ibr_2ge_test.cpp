@@ -221,7 +221,7 @@ TEST(ibr_2ge, raising_the_upper_end_protects_a_node_born_after_the_operation_beg
 
 TEST(ibr_2ge, the_bound_formula_grows_with_threads_and_live_nodes) {
   const smr::bound_inputs in{.threads = 4, .scan_threshold_min = 64};
-  EXPECT_EQ(ibr::bound_for_live_nodes(in, 10), 4U * (64U + 4U * 10U));
+  EXPECT_EQ(ibr::bound_for_live_nodes(in, 10), 4U * (64U + 2U * 4U * 10U));
   EXPECT_FALSE(ibr::bound(in).has_value()) << "no bound from inputs that omit the live set";
 }
 
