@@ -34,6 +34,14 @@ struct scheme_traits {
   unsigned max_threads = 0;
   // Why max_threads is set, printed when a run asks for more.
   std::string_view max_threads_reason = {};
+  // The bound on unreclaimed objects, as a formula (N threads, K hazards per thread, R the scan
+  // threshold, ...), printed by `smrlab list`; empty exactly when bounded_garbage is false. A
+  // bound that depends on what bound_inputs does not carry (the era schemes': the nodes alive in
+  // one era) is written here, and S::bound returns std::nullopt.
+  std::string_view bound_formula = {};
+  // The metadata the scheme adds to every node, in words (its node_base, or a header before the
+  // node); empty for none. `smrlab list` prints it with sizeof(node_base).
+  std::string_view node_metadata = {};
 };
 
 // What a structure needs from a scheme, and the parameters of the garbage bounds.

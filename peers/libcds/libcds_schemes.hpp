@@ -328,6 +328,10 @@ struct libcds_hp_flavour {
       .type_stable_memory = false,
       .needs_structure_callbacks = false,
       .counted_links = false,
+      .bound_formula =
+          "(N+1)·R, R = max(2·(N+1)·K, scan_threshold_min): libcds's retired arrays, sized for the "
+          "workers and the main thread",
+      .node_metadata = "the on-reclaim hook (libcds's disposer gets only the pointer)",
   };
   // Each thread's retired array holds at most R (libcds scans when it is full): N*R in all, the
   // bound of hazard_pointers with the same R. The adapter sizes libcds for N+1 threads (the
@@ -351,6 +355,7 @@ struct libcds_dhp_flavour {
       .type_stable_memory = false,
       .needs_structure_callbacks = false,
       .counted_links = false,
+      .node_metadata = "the on-reclaim hook (libcds's disposer gets only the pointer)",
   };
   static std::optional<std::uint64_t> bound(const smr::bound_inputs& /*unused*/) {
     return std::nullopt;

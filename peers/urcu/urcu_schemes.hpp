@@ -83,6 +83,7 @@ struct urcu_scheme : smr::pointer_scheme_types {
       .type_stable_memory = false,
       .needs_structure_callbacks = false,
       .counted_links = false,
+      .node_metadata = "call_rcu's rcu_head, the owning domain and the on-reclaim hook",
   };
   static std::optional<std::uint64_t> bound(const smr::bound_inputs& /*unused*/) {
     return std::nullopt;

@@ -263,8 +263,8 @@ class era_snapshot {
 struct hazard_eras : pointer_scheme_types {
   static constexpr std::string_view name = "hazard_eras";
   static constexpr std::string_view description =
-      "hazard eras (Ramalhete and Correia 2017): an era per reference slot, published when it "
-      "changes; birth/retire eras per node";
+      "hazard eras (Ramalhete and Correia 2017): K era slots per thread, shared by references "
+      "read in the same era, published when it changes; birth/retire eras per node";
   static constexpr scheme_traits traits{
       .traverses_deleted_nodes = false,
       .bounded_garbage = true,  // by the live set, see the header comment
@@ -272,6 +272,10 @@ struct hazard_eras : pointer_scheme_types {
       .type_stable_memory = false,
       .needs_structure_callbacks = false,
       .counted_links = false,
+      .bound_formula =
+          "N·(R + 2·N·K·A), R = max(2·N·K, scan_threshold_min), A the most nodes alive in one era "
+          "(not among bound()'s inputs: no number)",
+      .node_metadata = "its birth era; the retire era is in the retire record",
   };
 
   // The scan threshold R for n registered threads with k slots each.

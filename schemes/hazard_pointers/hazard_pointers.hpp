@@ -39,6 +39,7 @@ struct hazard_pointers : pointer_scheme_types {
       .type_stable_memory = false,
       .needs_structure_callbacks = false,
       .counted_links = false,
+      .bound_formula = "N·R, R = max(2·N·K, scan_threshold_min)",
   };
 
   // The scan threshold R for n registered threads with k hazards each.

@@ -50,6 +50,10 @@ struct hprc {
       .type_stable_memory = false,
       .needs_structure_callbacks = true,
       .counted_links = true,
+      .bound_formula =
+          "N²·(k + l_max + α + 1), k including the 3 hazards its clean-up callbacks may use",
+      .node_metadata =
+          "a reference count, trace and deleted flags, and the node's clean-up operations",
   };
 
   // Hazards the scheme itself needs beyond the structure's k: a structure's clean-up callback,

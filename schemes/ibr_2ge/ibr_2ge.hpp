@@ -100,6 +100,10 @@ struct ibr_2ge : pointer_scheme_types {
       .type_stable_memory = false,
       .needs_structure_callbacks = false,
       .counted_links = false,
+      .bound_formula =
+          "N·(R + 2·N·A), R = max(2·N, scan_threshold_min), A the most nodes alive in one reserved "
+          "interval (not among bound()'s inputs: no number)",
+      .node_metadata = "its birth epoch; the retire epoch is in the retire record",
   };
 
   static constexpr std::uint64_t idle = interval_snapshot::idle;

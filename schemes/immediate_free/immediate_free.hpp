@@ -27,6 +27,7 @@ struct immediate_free : pointer_scheme_types {
       .counted_links = false,
       .max_threads = 1,
       .max_threads_reason = "it frees memory at retire, which is safe only single-threaded",
+      .bound_formula = "N: one per thread, between its retire and its free",
   };
   // One per thread: a node is counted as retired an instant before its reclaim is counted.
   static std::optional<std::uint64_t> bound(const bound_inputs& in) { return in.threads; }

@@ -415,6 +415,9 @@ struct valois_rc {
       .needs_structure_callbacks = false,  // links are released through for_each_link
       .counted_links = true,
       .max_threads = 0,
+      .node_metadata =
+          "a reference count with a claim bit, in the pool slot's header before the node "
+          "(node_base is empty)",
   };
   static std::optional<std::uint64_t> bound(const bound_inputs& /*unused*/) { return std::nullopt; }
 

@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 #include "support/test_support.hpp"
@@ -30,6 +31,26 @@ TYPED_TEST(scheme_contract, meets_the_contract) {
   EXPECT_FALSE(TypeParam::name.empty());
 }
 
+// The traits `smrlab list` prints agree with the scheme: a bounded scheme writes its formula, a
+// scheme whose bound() gives a number says it is bounded, and a node_base with members is
+// described (a scheme may also describe metadata kept outside node_base, as valois_rc's pool
+// header is).
+TYPED_TEST(scheme_contract, traits_state_the_bound_and_the_node_metadata) {
+  using S = TypeParam;
+  EXPECT_EQ(S::traits.bounded_garbage, !S::traits.bound_formula.empty()) << S::name;
+  smr::bound_inputs in;
+  in.threads = 4;
+  in.structure.hazards_per_thread = 3;
+  in.scan_threshold_min = 64;
+  if (S::bound(in).has_value()) {
+    EXPECT_TRUE(S::traits.bounded_garbage) << S::name << ": bound() gives a number";
+  }
+  if (!std::is_empty_v<typename S::node_base>) {
+    EXPECT_FALSE(S::traits.node_metadata.empty())
+        << S::name << ": node_base has " << sizeof(typename S::node_base) << " bytes";
+  }
+}
+
 TYPED_TEST(scheme_contract, hook_runs_once_before_the_destructor_and_teardown_reclaims_all) {
   using S = TypeParam;
   using node = tracked_node<S>;
@@ -44,11 +65,12 @@ TYPED_TEST(scheme_contract, hook_runs_once_before_the_destructor_and_teardown_re
       for (int i = 0; i < n; ++i) {
         const typename S::guard g(h);
         auto r = h.template make<node>(&destroyed, i);
-        h.retire(std::move(r), +[](node* p) {
-          // The hook sees the object before its destructor has run.
-          EXPECT_GE(p->value, 0);
-          hooks.fetch_add(1);
-        });
+        h.retire(
+            std::move(r), +[](node* p) {
+              // The hook sees the object before its destructor has run.
+              EXPECT_GE(p->value, 0);
+              hooks.fetch_add(1);
+            });
       }
     }
     d.reclaim_all_quiescent();
