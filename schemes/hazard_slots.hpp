@@ -149,12 +149,10 @@ class hazard_slots {
     }
   }
 
+  // A free slot. The error path is out of line, so that this inlines into every deref.
   int take() {
-    if (free_ == 0) {
-      throw std::logic_error(std::string(scheme_) + ": more than " + std::to_string(k_) +
-                             " references alive at once; raise the structure's "
-                             "hazards_per_thread");
-    }
+    if (free_ == 0) [[unlikely]]
+      throw_no_free_slot();
     const int i = std::countr_zero(free_);
     free_ &= free_ - 1;
     return i;
@@ -167,6 +165,12 @@ class hazard_slots {
   }
 
  private:
+  [[noreturn, gnu::cold, gnu::noinline]] void throw_no_free_slot() const {
+    throw std::logic_error(std::string(scheme_) + ": more than " + std::to_string(k_) +
+                           " references alive at once; raise the structure's "
+                           "hazards_per_thread");
+  }
+
   hazard_array& published_;
   unsigned k_;
   unsigned free_;

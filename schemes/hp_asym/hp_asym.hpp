@@ -7,8 +7,9 @@
 // hazard. The scan then reads every hazard slot once into a sorted snapshot and frees the nodes
 // not in it: O(H log H + R log H), never O(H*R).
 //
-// Bound: a thread scans when its retire list reaches R = max(2H, scan_threshold_min), with
-// H = N*k hazards in all; a scan keeps at most H nodes. So at most N*R retired nodes are
+// Bound: a thread scans when its retire list reaches R = max(2H, 8 * scan_threshold_min), with
+// H = N*k hazards in all (8x hazard_pointers' floor, to amortise the heavy fence); a scan keeps
+// at most H nodes. So at most N*R retired nodes are
 // unreclaimed, a thread stalled in an operation included (it holds at most k hazards). Robust.
 // A hazard protects only the reference it was published for: links read out of an unlinked node
 // are not protected. Where membarrier is missing or refused, unavailable() says why, the domain
@@ -47,9 +48,14 @@ struct hp_asym : pointer_scheme_types {
       .counted_links = false,
   };
 
+  // The floor on R is this many times the domain's scan_threshold_min: a heavy fence costs about
+  // 0.5 us with one thread (more with every CPU it interrupts), so scanning 8x less often than
+  // hazard_pointers keeps it under about 1 ns per retire, for 8x the garbage bound.
+  static constexpr unsigned heavy_fence_amortization = 8;
+
   // The scan threshold R for n registered threads with k hazards each.
   static std::uint64_t scan_threshold(unsigned n, unsigned k, unsigned floor) {
-    return std::max<std::uint64_t>(2ULL * n * k, floor);
+    return std::max<std::uint64_t>(2ULL * n * k, std::uint64_t{heavy_fence_amortization} * floor);
   }
   // At most N*R retired nodes are unreclaimed.
   static std::optional<std::uint64_t> bound(const bound_inputs& in) {

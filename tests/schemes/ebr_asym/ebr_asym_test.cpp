@@ -41,7 +41,9 @@ TEST(ebr_asym, each_advance_attempt_runs_exactly_one_heavy_fence) {
   const std::uint64_t before = d.heavy_fences();
   EXPECT_TRUE(h.try_advance());
   EXPECT_EQ(d.heavy_fences(), before + 1);
-  for (int i = 0; i < 4 * 5; ++i) {
+  const unsigned interval = ebr::advance_interval(d.config());  // 8 * 4
+  EXPECT_EQ(interval, 32U);
+  for (unsigned i = 0; i < interval * 5; ++i) {
     const ebr::guard g(h);
     h.retire(h.make<node>());
   }
@@ -112,7 +114,7 @@ TEST(ebr_asym, a_stalled_pinned_thread_stops_reclamation_until_it_unpins) {
   EXPECT_EQ(d.counters().unreclaimed(), 1000);
   stage = 2;
   stalled.join();
-  for (int i = 0; i < 10; ++i) {
+  for (unsigned i = 0; i < 3 * ebr::advance_interval(d.config()); ++i) {  // two advances at least
     const ebr::guard g(h);
     h.retire(h.make<node>(&destroyed));
   }

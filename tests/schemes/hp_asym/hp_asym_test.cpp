@@ -60,7 +60,9 @@ TEST(hp_asym, each_scan_runs_exactly_one_heavy_fence) {
   h.scan();
   h.scan();
   EXPECT_EQ(d.heavy_fences(), before + 3);
-  for (int i = 0; i < 8 * 10; ++i) h.retire(h.make<node>());  // R = max(2H, 8) = 8: 10 scans
+  const std::uint64_t r = h.current_threshold();  // R = max(2H, 8 * 8) = 64
+  EXPECT_EQ(r, 64U);
+  for (std::uint64_t i = 0; i < r * 10; ++i) h.retire(h.make<node>());  // 10 scans
   EXPECT_EQ(d.heavy_fences(), before + 3 + 10);
 }
 
@@ -81,10 +83,10 @@ TEST(hp_asym, the_retire_list_never_exceeds_the_scan_threshold) {
 TEST(hp_asym, bound_is_threads_times_the_scan_threshold) {
   const smr::bound_inputs in{
       .threads = 4, .structure = {.hazards_per_thread = 2}, .scan_threshold_min = 64};
-  EXPECT_EQ(hp::bound(in), 4U * 64U);  // R = max(2*4*2, 64)
+  EXPECT_EQ(hp::bound(in), 4U * 8U * 64U);  // R = max(2*4*2, 8*64)
   const smr::bound_inputs many{
-      .threads = 64, .structure = {.hazards_per_thread = 2}, .scan_threshold_min = 64};
-  EXPECT_EQ(hp::bound(many), 64U * (2U * 64U * 2U));
+      .threads = 512, .structure = {.hazards_per_thread = 2}, .scan_threshold_min = 64};
+  EXPECT_EQ(hp::bound(many), 512U * (2U * 512U * 2U));  // R = 2H = 2048 > 8*64
 }
 
 // A reader on another thread protects a node; the owner's scans free everything else, and the
