@@ -14,6 +14,11 @@ std::string yes_no(bool b) { return b ? "yes" : "no"; }
 std::string thread_note(const smr::scheme_traits& t) {
   return t.max_threads == 0 ? "" : fmt::format(" (at most {} thread)", t.max_threads);
 }
+
+// The availability hook's answer, on the scheme's own line.
+std::string availability_note(const scheme_info& s) {
+  return s.unavailable ? " [unavailable here]" : "";
+}
 }  // namespace
 
 std::string list_text() {
@@ -22,11 +27,11 @@ std::string list_text() {
                      "bounded", "robust", "typestbl", "callbacks", "counted", "description");
   for (const auto& s : schemes()) {
     out +=
-        fmt::format("  {:<18} {:<9} {:<8} {:<8} {:<8} {:<9} {:<7}  {}{}\n", s.name,
+        fmt::format("  {:<18} {:<9} {:<8} {:<8} {:<8} {:<9} {:<7}  {}{}{}\n", s.name,
                     yes_no(s.traits.traverses_deleted_nodes), yes_no(s.traits.bounded_garbage),
                     yes_no(s.traits.robust_to_stalled_threads), yes_no(s.traits.type_stable_memory),
                     yes_no(s.traits.needs_structure_callbacks), yes_no(s.traits.counted_links),
-                    s.description, thread_note(s.traits));
+                    s.description, thread_note(s.traits), availability_note(s));
   }
   out += "\nStructures\n";
   for (const auto& d : structures()) {
@@ -60,7 +65,9 @@ std::string list_json() {
                             {"type_stable_memory", s.traits.type_stable_memory},
                             {"needs_structure_callbacks", s.traits.needs_structure_callbacks},
                             {"counted_links", s.traits.counted_links},
-                            {"max_threads", s.traits.max_threads}});
+                            {"max_threads", s.traits.max_threads},
+                            {"available", !s.unavailable.has_value()},
+                            {"unavailable_reason", s.unavailable.value_or("")}});
   }
   for (const auto& d : structures()) {
     j["structures"].push_back({{"name", d.name},

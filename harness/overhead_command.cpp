@@ -170,6 +170,10 @@ std::vector<planned_config> plan_configs(const overhead_options& o) {
       const workload_params w{};
       for (const auto& sn : names) {
         const scheme_info* s = find_scheme(sn);
+        if (s->unavailable) {  // said once for the scheme, not once per structure
+          skip(*s->unavailable);
+          continue;
+        }
         if (auto why = pairing_unavailable(*s, *d)) {
           skip(fmt::format("{} x {}: {}", sn, dn, *why));
           continue;

@@ -18,6 +18,9 @@ struct scheme_info {
   std::string_view name;
   std::string_view description;
   smr::scheme_traits traits;
+  // Why the scheme cannot run in this process (the availability hook, schemes/scheme.hpp), or
+  // std::nullopt. Asked once, when the registry's list is built.
+  std::optional<std::string> unavailable;
 };
 
 struct structure_info {
@@ -48,7 +51,7 @@ using any_scheme = typename first_of<generated::schemes>::type;
 inline std::vector<scheme_info> schemes() {
   std::vector<scheme_info> out;
   smr::for_each_type(generated::schemes{}, [&]<class S>() {
-    out.push_back({S::name, S::description, S::traits});
+    out.push_back({S::name, S::description, S::traits, smr::unavailable_reason<S>()});
   });
   return out;
 }
@@ -78,9 +81,18 @@ inline const structure_info* find_structure(std::string_view name) {
   return nullptr;
 }
 
-// std::nullopt when the pairing exists, else why not. Both names must be registered.
+// Whether the pairing is compiled: its traits and requirements fit (compatible_pairings_t). It
+// may still be unavailable in this process (pairing_unavailable).
+inline bool pairing_exists(const scheme_info& s, const structure_info& d) {
+  return !smr::incompatibility(s.name, s.traits, d.name, d.requirements).has_value();
+}
+
+// std::nullopt when the pairing exists and its scheme can run in this process, else why not:
+// the scheme's own reason first (the availability hook), then the incompatibility. Both names
+// must be registered.
 inline std::optional<std::string> pairing_unavailable(const scheme_info& s,
                                                       const structure_info& d) {
+  if (s.unavailable) return s.unavailable;
   return smr::incompatibility(s.name, s.traits, d.name, d.requirements);
 }
 

@@ -44,6 +44,10 @@ void plan_pairings(const sweep_options& o, const std::vector<std::string>& schem
       }
       for (const auto& sn : scheme_names) {
         const scheme_info* s = find_scheme(sn);
+        if (s->unavailable) {  // said once for the scheme, not once per structure
+          skip(*s->unavailable);
+          continue;
+        }
         if (auto why = pairing_unavailable(*s, *d)) {
           skip(fmt::format("{} x {}: {}", sn, dn, *why));
           continue;

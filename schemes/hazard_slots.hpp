@@ -4,6 +4,7 @@
 // then re-read the link until it still holds the published node.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <bit>
@@ -11,6 +12,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "marked_ptr.hpp"
 #include "schemes/sync.hpp"
@@ -23,6 +25,11 @@ inline constexpr unsigned max_hazards_per_thread = 16;
 using hazard_array = std::array<sync::atomic<const void*>, max_hazards_per_thread>;
 
 class hazard_slots;
+
+// How protect() orders a hazard's publication before its validating re-read: with seq_cst
+// accesses (hazard_pointers, hprc), or with the light side of an asymmetric fence whose heavy
+// side each scan pays (hp_asym).
+enum class hazard_publication { seq_cst, asymmetric };
 
 template <class T>
 class hazard_ref {
@@ -53,6 +60,11 @@ class hazard_ref {
 
  private:
   friend class hazard_slots;
+
+  // How protect() orders a hazard's publication before its validating re-read: with seq_cst
+  // accesses (hazard_pointers, hprc), or with the light side of an asymmetric fence whose heavy
+  // side each scan pays (hp_asym).
+  enum class hazard_publication { seq_cst, asymmetric };
   hazard_ref(marked_ptr<T> p, hazard_slots* owner, int index) noexcept
       : p_(p), owner_(owner), index_(index) {}
   marked_ptr<T> p_{};
@@ -74,18 +86,16 @@ class hazard_slots {
 
   unsigned size() const noexcept { return k_; }
 
-  // DeRefLink: publish, then re-read the link until it still holds the published node.
-  template <class T>
+  // DeRefLink: publish, then re-read the link until it still holds the published node. With
+  // hazard_publication::asymmetric the store-load ordering comes from the scan's heavy fence.
+  template <hazard_publication How = hazard_publication::seq_cst, class T>
   hazard_ref<T> protect(const atomic_marked_ptr<T>& link) {
     marked_ptr<T> p = link.load(std::memory_order_relaxed);
     if (!p) return hazard_ref<T>(p, this, -1);
     const int i = take();
     auto& hazard = published_[i];
     for (;;) {
-      // seq_cst store then seq_cst load: the publication is ordered before the re-read, and
-      // pairs with the unlinking CAS and a scan's loads of the slots (store-load pattern).
-      hazard.store(p.get(), std::memory_order_seq_cst);
-      const marked_ptr<T> q = link.load(std::memory_order_seq_cst);
+      const marked_ptr<T> q = publish_and_reread<How>(hazard, p.get(), link);
       if (q.get() == p.get()) return hazard_ref<T>(q, this, i);
       p = q;
       if (!p) {
@@ -97,6 +107,9 @@ class hazard_slots {
 
   // NewNode: claim a slot first (so a failure allocates nothing), allocate, protect. No fence:
   // no one can retire the node before the CAS that publishes it, which orders this store.
+  // Release (not relaxed) pairs with a scan's acquire load of the slot: a scan that reads this
+  // value and frees the node the slot held before happens after this thread's uses of it (a
+  // plain store after the clearing release store would not carry that edge).
   template <class T, class... Args>
   hazard_ref<T> make(Args&&... args) {
     const int i = take();
@@ -107,16 +120,39 @@ class hazard_slots {
       release(i);
       throw;
     }
-    published_[i].store(p, std::memory_order_relaxed);
+    published_[i].store(p, std::memory_order_release);
     return hazard_ref<T>(marked_ptr<T>(p), this, i);
   }
 
-  int take() {
-    if (free_ == 0) {
-      throw std::logic_error(std::string(scheme_) + ": more than " + std::to_string(k_) +
-                             " references alive at once; raise the structure's "
-                             "hazards_per_thread");
+  // One publication and the validating re-read.
+  template <hazard_publication How, class T>
+  static marked_ptr<T> publish_and_reread(sync::atomic<const void*>& hazard, const T* p,
+                                          const atomic_marked_ptr<T>& link) {
+    if constexpr (How == hazard_publication::seq_cst) {
+      // seq_cst store then seq_cst load: the publication is ordered before the re-read, and
+      // pairs with the unlinking CAS and a scan's loads of the slots (store-load pattern).
+      hazard.store(p, std::memory_order_seq_cst);
+      return link.load(std::memory_order_seq_cst);
+    } else {
+      // (A1) Release pairs with the scan's acquire load of the slot (A3): a scan that reads this
+      // value happens after this thread's earlier uses of the nodes this slot protected before.
+      // The store-load order (publication before re-read) is not this store's: it comes from
+      // the light fence below with the scan's heavy fence (A2), which sits after the unlink and
+      // before the scan's slot loads. Either this store was visible at the heavy fence, and the
+      // scan keeps the node, or this thread's fence point came before the store, and then the
+      // re-read below sees the unlink (or later) and fails.
+      hazard.store(p, std::memory_order_release);
+      sync::asymmetric_light_fence();
+      // Acquire pairs with the release (or seq_cst) store that installed the node in the link:
+      // its initialisation happens before this thread uses it.
+      return link.load(std::memory_order_acquire);
     }
+  }
+
+  // A free slot. The error path is out of line, so that this inlines into every deref.
+  int take() {
+    if (free_ == 0) [[unlikely]]
+      throw_no_free_slot();
     const int i = std::countr_zero(free_);
     free_ &= free_ - 1;
     return i;
@@ -129,6 +165,12 @@ class hazard_slots {
   }
 
  private:
+  [[noreturn, gnu::cold, gnu::noinline]] void throw_no_free_slot() const {
+    throw std::logic_error(std::string(scheme_) + ": more than " + std::to_string(k_) +
+                           " references alive at once; raise the structure's "
+                           "hazards_per_thread");
+  }
+
   hazard_array& published_;
   unsigned k_;
   unsigned free_;
@@ -154,6 +196,23 @@ void collect_hazards(Registry& registry, unsigned k, Set& out) {
       if (h != nullptr) out.insert(h);
     }
   });
+}
+
+// One snapshot of every hazard published in a set of slots (k per thread), each slot read once,
+// for a scan that has already paid the heavy fence (hp_asym). Acquire (A3) pairs with the
+// release stores that publish (A1) and clear (release()) a slot: a scan that reads a slot
+// cleared or reused happens after the owner's uses of the node it protected before. Returns
+// the snapshot sorted, for binary search.
+template <class Registry>
+void snapshot_hazards(Registry& registry, unsigned k, std::vector<const void*>& out) {
+  out.clear();
+  registry.for_each_slot([&](const auto& s) {
+    for (unsigned j = 0; j < k; ++j) {
+      const void* h = s.hazards[j].load(std::memory_order_acquire);
+      if (h != nullptr) out.push_back(h);
+    }
+  });
+  std::sort(out.begin(), out.end());
 }
 
 }  // namespace smr

@@ -30,6 +30,7 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <string>
 #include <string_view>
 #include <utility>
 
@@ -128,6 +129,26 @@ concept reclamation_scheme = scheme_identity<S> && scheme_types<S> && scheme_lif
                     contract_detail::probe_node<S>> &&
     shared_link<typename S::template link<contract_detail::probe_node<S>>,
                 contract_detail::probe_node<S>> && scheme_operations<S>;
+
+// Optional part of the contract, the availability hook: a scheme that cannot run in every
+// process (it needs a system call that may be missing or refused, as hp_asym and ebr_asym need
+// membarrier) declares `static std::optional<std::string> unavailable()`, which returns why not,
+// in one line, or std::nullopt. The registry asks it once per process (harness/registry.hpp); a
+// scheme without it is always available, so existing schemes and plugins need no change.
+template <class S>
+concept reports_availability = requires {
+  { S::unavailable() } -> std::same_as<std::optional<std::string>>;
+};
+
+// Why S cannot run in this process, or std::nullopt (always, for a scheme without the hook).
+template <class S>
+std::optional<std::string> unavailable_reason() {
+  if constexpr (reports_availability<S>) {
+    return S::unavailable();
+  } else {
+    return std::nullopt;
+  }
+}
 
 // Checks each part separately so a non-conforming plugin gets the name of what is missing.
 template <class S>

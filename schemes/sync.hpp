@@ -9,7 +9,11 @@
 
 #include <atomic>
 #include <mutex>
+#include <optional>
+#include <string>
 #include <thread>
+
+#include "schemes/asymmetric_fence.hpp"
 
 namespace smr::sync {
 
@@ -30,6 +34,21 @@ inline void fence(std::memory_order order = std::memory_order_seq_cst) noexcept 
 // heavy side (membarrier) the reclaimer pays.
 inline void compiler_fence(std::memory_order order = std::memory_order_seq_cst) noexcept {
   std::atomic_signal_fence(order);
+}
+
+// The two sides of an asymmetric fence (hp_asym, ebr_asym). Together they order like a seq_cst
+// fence on each side: the light side, on the readers' fast path, is a compiler barrier only; the
+// heavy side, paid by the reclaimer, is membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED), which runs a
+// full fence on every thread of the process (schemes/asymmetric_fence.hpp). A model checker's
+// build models the pair as a seq_cst fence in the reader and one in every thread at the heavy
+// call.
+inline void asymmetric_light_fence() noexcept {
+  std::atomic_signal_fence(std::memory_order_seq_cst);
+}
+inline void asymmetric_heavy_fence() noexcept { asymmetric_fence::heavy(); }
+// std::nullopt when asymmetric_heavy_fence() can be used in this process, else why not.
+inline const std::optional<std::string>& asymmetric_fence_unavailable() {
+  return asymmetric_fence::unavailable();
 }
 
 }  // namespace smr::sync

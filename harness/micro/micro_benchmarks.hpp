@@ -13,6 +13,7 @@
 #include <benchmark/benchmark.h>
 
 #include <atomic>
+#include <concepts>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -36,7 +37,14 @@ struct run_state {
   // alloc_retire's rendezvous after the timed loop (see alloc_retire).
   std::atomic<int> threads_done{0};
   std::atomic<bool> snapshot_ready{false};
-  double reclaimed_in_loop = 0;  // written by thread 0 before snapshot_ready is set
+  double reclaimed_in_loop = 0;        // written by thread 0 before snapshot_ready is set
+  double heavy_fences_per_retire = 0;  // likewise, for domains that count heavy fences
+};
+
+// A domain whose scheme pays asymmetric heavy fences (hp_asym, ebr_asym) and counts them.
+template <class D>
+concept counts_heavy_fences = requires(D& d) {
+  { d.heavy_fences() } -> std::convertible_to<std::uint64_t>;
 };
 
 template <class S>
@@ -165,6 +173,11 @@ void alloc_retire(benchmark::State& state) {
     const smr::counter_totals c = rs.domain.counters();
     rs.reclaimed_in_loop =
         c.retired == 0 ? 0.0 : static_cast<double>(c.reclaimed) / static_cast<double>(c.retired);
+    if constexpr (counts_heavy_fences<typename S::domain>) {
+      rs.heavy_fences_per_retire = c.retired == 0 ? 0.0
+                                                  : static_cast<double>(rs.domain.heavy_fences()) /
+                                                        static_cast<double>(c.retired);
+    }
     // Release: pairs with the acquire load below, publishing reclaimed_in_loop.
     rs.snapshot_ready.store(true, std::memory_order_release);
   }
@@ -172,6 +185,11 @@ void alloc_retire(benchmark::State& state) {
   while (!rs.snapshot_ready.load(std::memory_order_acquire)) std::this_thread::yield();
   state.counters["reclaimed_in_loop"] =
       benchmark::Counter(rs.reclaimed_in_loop, benchmark::Counter::kAvgThreads);
+  if constexpr (counts_heavy_fences<typename S::domain>) {
+    // The heavy fences (membarrier) the scheme paid per retire; their cost is in the time.
+    state.counters["heavy_fences_per_retire"] =
+        benchmark::Counter(rs.heavy_fences_per_retire, benchmark::Counter::kAvgThreads);
+  }
 }
 
 }  // namespace smrlab::micro

@@ -33,6 +33,10 @@ void register_all(unsigned hardware_threads) {
   namespace m = smrlab::micro;
   smr::for_each_type(smrlab::generated::schemes{}, [&]<class S>() {
     static_assert(smr::check_scheme<S>());
+    if (const auto why = smr::unavailable_reason<S>()) {  // the availability hook
+      std::fprintf(stderr, "smrlab_micro: skipping %s\n", why->c_str());
+      return;
+    }
     register_family<S>("guard", &m::guard<S>, &m::setup_domain<S>, &m::teardown_domain<S>,
                        hardware_threads);
     register_family<S>("deref", &m::deref<S>, &m::setup_deref<S>, &m::teardown_deref<S>,
