@@ -19,6 +19,11 @@ std::string thread_note(const smr::scheme_traits& t) {
 std::string availability_note(const scheme_info& s) {
   return s.unavailable ? " [unavailable here]" : "";
 }
+// What the scheme adds to every node, and node_base's size.
+std::string node_metadata_note(const scheme_info& s) {
+  if (s.traits.node_metadata.empty()) return "nothing";
+  return fmt::format("{} (node_base: {} bytes)", s.traits.node_metadata, s.node_base_bytes);
+}
 }  // namespace
 
 std::string list_text() {
@@ -32,6 +37,12 @@ std::string list_text() {
                     yes_no(s.traits.robust_to_stalled_threads), yes_no(s.traits.type_stable_memory),
                     yes_no(s.traits.needs_structure_callbacks), yes_no(s.traits.counted_links),
                     s.description, thread_note(s.traits), availability_note(s));
+  }
+  out += "\nBounds and per-node metadata\n";
+  for (const auto& s : schemes()) {
+    out += fmt::format("  {:<18} bound: {}\n  {:<18} node:  {}\n", s.name,
+                       s.traits.bound_formula.empty() ? "none" : s.traits.bound_formula, "",
+                       node_metadata_note(s));
   }
   out += "\nStructures\n";
   for (const auto& d : structures()) {
@@ -66,6 +77,9 @@ std::string list_json() {
                             {"needs_structure_callbacks", s.traits.needs_structure_callbacks},
                             {"counted_links", s.traits.counted_links},
                             {"max_threads", s.traits.max_threads},
+                            {"bound_formula", s.traits.bound_formula},
+                            {"node_metadata", s.traits.node_metadata},
+                            {"node_base_bytes", s.node_base_bytes},
                             {"available", !s.unavailable.has_value()},
                             {"unavailable_reason", s.unavailable.value_or("")}});
   }

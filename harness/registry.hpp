@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "schemes/scheme.hpp"
@@ -21,6 +22,9 @@ struct scheme_info {
   // Why the scheme cannot run in this process (the availability hook, schemes/scheme.hpp), or
   // std::nullopt. Asked once, when the registry's list is built.
   std::optional<std::string> unavailable;
+  // sizeof(S::node_base), 0 when it is empty: what the scheme adds to every node
+  // (traits.node_metadata says what it is).
+  std::size_t node_base_bytes = 0;
 };
 
 struct structure_info {
@@ -51,7 +55,8 @@ using any_scheme = typename first_of<generated::schemes>::type;
 inline std::vector<scheme_info> schemes() {
   std::vector<scheme_info> out;
   smr::for_each_type(generated::schemes{}, [&]<class S>() {
-    out.push_back({S::name, S::description, S::traits, smr::unavailable_reason<S>()});
+    out.push_back({S::name, S::description, S::traits, smr::unavailable_reason<S>(),
+                   std::is_empty_v<typename S::node_base> ? 0 : sizeof(typename S::node_base)});
   });
   return out;
 }

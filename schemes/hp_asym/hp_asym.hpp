@@ -46,6 +46,9 @@ struct hp_asym : pointer_scheme_types {
       .type_stable_memory = false,
       .needs_structure_callbacks = false,
       .counted_links = false,
+      .bound_formula =
+          "N·R, R = max(2·N·K, 8·scan_threshold_min): the heavy fence amortised over 8 times the "
+          "usual threshold",
   };
 
   // The floor on R is this many times the domain's scan_threshold_min: a heavy fence costs about

@@ -17,7 +17,7 @@
 
 #include <algorithm>
 #include <optional>
-#include <string>
+#include <string_view>
 #include <thread>
 
 #include "harness/pairing_dispatch.hpp"
@@ -46,7 +46,7 @@ smrlab::trial_result expect_correct_trial(const smrlab::trial_config& cfg) {
   // of the measured phase, by the wall clock, which is what a loaded 2-core machine does to an
   // oversubscribed trial. Correctness must not depend on the clock, so the trial passes here if
   // it validates below; any other status (an error, the memory cap) fails it.
-  const std::string status = smrlab::to_string(r.status);
+  const std::string_view status = smrlab::to_string(r.status);
   EXPECT_TRUE(status == "ok" || status == "no_progress") << status << ": " << r.message;
   EXPECT_EQ(r.valid, "ok");
   EXPECT_EQ(r.teardown, "ok");
