@@ -61,10 +61,6 @@ class hazard_ref {
  private:
   friend class hazard_slots;
 
-  // How protect() orders a hazard's publication before its validating re-read: with seq_cst
-  // accesses (hazard_pointers, hprc), or with the light side of an asymmetric fence whose heavy
-  // side each scan pays (hp_asym).
-  enum class hazard_publication { seq_cst, asymmetric };
   hazard_ref(marked_ptr<T> p, hazard_slots* owner, int index) noexcept
       : p_(p), owner_(owner), index_(index) {}
   marked_ptr<T> p_{};
