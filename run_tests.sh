@@ -34,7 +34,7 @@ so they override these key by key):
 
 Ends with a table of stages and times (the build of each preset is the stage
 "build P (compile+link)"), the compile cost of one pairing (the seconds of
-ebr x treiber_stack's generated files in each preset's .ninja_log) and a line
+ebr x treiber_stack's generated file in each preset's .ninja_log) and a line
 "N passed, N failed".
 Exit status: 0 every stage passed; otherwise the failing stage's status
 (2 for bad usage).
@@ -162,10 +162,10 @@ print_summary() {
   echo "${passed} passed, ${failed} failed"
 }
 
-# The compile cost of one pairing: each pairing is compiled in its own generated files, one for
-# its tests (every layer) and one for its trial runner (cmake/smrlab_pairings.cmake); the
-# durations of ${cost_pairing}'s files, from the .ninja_log of each preset built (the last time each was compiled; a ccache hit shows as
-# almost nothing).
+# The compile cost of one pairing: each pairing is compiled in one generated file of its own, its
+# dispatch entry (cmake/smrlab_pairings.cmake), which the sweep and every test layer use; the
+# duration of ${cost_pairing}'s file, from the .ninja_log of each preset built (the last time it
+# was compiled; a ccache hit shows as almost nothing).
 cost_pairing="ebr__treiber_stack"
 print_pairing_cost() {
   local p log

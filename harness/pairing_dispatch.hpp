@@ -1,15 +1,21 @@
-// From names to the compiled code of one scheme x structure pairing: the trial runner and the
-// bare-loop reference, instantiated for every compatible pairing of the generated registry.
-// The sweep, the overhead measurement and the tests that run trials by name go through here, so
-// that no other file instantiates the cross product.
+// From names to the compiled code of one scheme x structure pairing: the trial runner, the
+// bare-loop reference and the pairing behind virtual calls (harness/erased_pairing.hpp),
+// instantiated for every compatible pairing of the generated registry. The sweep, the overhead
+// measurement and the test layers go through here, so that no other file instantiates the cross
+// product.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <span>
+#include <string>
 #include <string_view>
 
 #include "harness/bare_loop_types.hpp"
+#include "harness/erased_pairing.hpp"
 #include "harness/trial_types.hpp"
+#include "schemes/scheme_traits.hpp"
+#include "structures/structure.hpp"
 
 namespace smrlab {
 
@@ -18,6 +24,15 @@ struct pairing_entry {
   std::string_view structure;
   trial_result (*run_trial)(const trial_config&);
   bare_loop_result (*run_bare_loop)(const trial_config&);
+  // The scheme's traits, the structure's requirements and kind (S::traits, DS::requirements,
+  // DS::kind).
+  const smr::scheme_traits* traits;
+  const smr::structure_requirements* requirements;
+  smr::structure_kind kind;
+  // Why the scheme cannot run in this process, or std::nullopt (smr::unavailable_reason<S>).
+  std::optional<std::string> (*unavailable)();
+  // A fresh domain of the scheme, whose structures are DS.
+  std::unique_ptr<erased_domain> (*make_domain)(const smr::domain_config&);
 };
 
 // Every compatible pairing, in the registry's order (schemes, then structures).

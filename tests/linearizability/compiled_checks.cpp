@@ -7,4 +7,16 @@ template check_result check<queue_model>(const history&, std::size_t);
 template check_result check<deque_model>(const history&, std::size_t);
 template check_result check<set_model>(const history&, std::size_t);
 
+check_result check_for_kind(smr::structure_kind kind, const history& h) {
+  switch (kind) {
+    case smr::structure_kind::set:
+      return check<set_model>(h);
+    case smr::structure_kind::deque:
+      return check<deque_model>(h);
+    case smr::structure_kind::pool:
+      break;
+  }
+  return check<stack_model>(h);
+}
+
 }  // namespace smrlab_test::lin

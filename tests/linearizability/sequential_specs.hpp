@@ -6,7 +6,7 @@
 // Every state is a std::vector<std::uint64_t> (small, hashable by the checker, comparable):
 //   stack: bottom .. top;  queue: oldest .. newest;  deque: left .. right;  set: sorted keys.
 //
-// sequential_spec_for<DS> picks the model from the structure's kind (structures/structure.hpp).
+// compiled_checks.hpp picks the model from the structure's kind (structures/structure.hpp).
 #pragma once
 
 #include <algorithm>
@@ -45,7 +45,7 @@ struct stack_model {
 };
 
 // FIFO: push appends at the back, pop takes the front or reports empty. No registered structure
-// uses it yet; it is here for a future queue (see sequential_spec_for).
+// uses it yet; it is here for a future queue (see compiled_checks.hpp).
 struct queue_model {
   using state = model_state;
   static constexpr const char* name = "queue (FIFO)";
@@ -129,21 +129,5 @@ struct set_model {
     }
   }
 };
-
-// The model a structure is checked against, chosen by its kind. A pool is only "push a value,
-// pop some value"; the one registered pool, treiber_stack, is a stack, so for now every pool is
-// checked as a stack. A pool with another order (a FIFO queue) specializes this template for its
-// own class template, e.g.
-//   template <class S> struct sequential_spec_for<smr::michael_scott_queue<S>> {
-//     using type = queue_model; };
-template <class DS>
-struct sequential_spec_for {
-  using type = std::conditional_t<
-      DS::kind == smr::structure_kind::set, set_model,
-      std::conditional_t<DS::kind == smr::structure_kind::deque, deque_model, stack_model>>;
-};
-
-template <class DS>
-using sequential_spec_t = typename sequential_spec_for<DS>::type;
 
 }  // namespace smrlab_test::lin

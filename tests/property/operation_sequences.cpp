@@ -60,6 +60,6 @@ rc::Gen<std::vector<op>> operation_sequences(smr::structure_kind kind) {
 
 std::vector<op> draw_operations(smr::structure_kind kind) { return *operation_sequences(kind); }
 
-void check_in_gtest(void (*property)()) { rc::detail::checkGTest(property); }
+void check_in_gtest(const std::function<void()>& property) { rc::detail::checkGTest(property); }
 
 }  // namespace smrlab_test::property_layer

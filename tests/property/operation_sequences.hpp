@@ -1,11 +1,10 @@
-// What every pairing's property test shares, compiled once (operation_sequences.cpp) instead of
-// in each pairing's generated file: the operations, how a counterexample prints them, their
-// generators for each structure kind, and the driver that runs a property and reports its
-// shrunk counterexample as a gtest failure. Only the code that applies a sequence to one
-// structure and its model depends on the pairing (structure_properties_suite.hpp).
+// The operations of the property layer (structure_properties_layer.cpp), how a counterexample
+// prints them, their generators for each structure kind, and the driver that runs a property and
+// reports its shrunk counterexample as a gtest failure.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <ostream>
 #include <vector>
 
@@ -43,8 +42,8 @@ inline constexpr std::uint64_t value_limit = 1000;
 // which rapidcheck draws, records in the counterexample, and shrinks when the property fails.
 std::vector<op> draw_operations(smr::structure_kind kind);
 
-// What RC_GTEST_PROP expands to, usable in a typed test: runs `property` (100 cases unless
+// What RC_GTEST_PROP expands to, usable in a layer's test: runs `property` (100 cases unless
 // RC_PARAMS says otherwise) and fails the running test with the shrunk counterexample.
-void check_in_gtest(void (*property)());
+void check_in_gtest(const std::function<void()>& property);
 
 }  // namespace smrlab_test::property_layer

@@ -14,6 +14,7 @@
 #include "harness/type_lists.hpp"
 #include "schemes/scheme.hpp"
 #include "structures/structure.hpp"
+#include "support/stress_scale.hpp"
 
 namespace smrlab_test {
 
@@ -29,13 +30,6 @@ struct pairing_names {
     return std::string(P::scheme::name) + "__" + std::string(P::structure::name);
   }
 };
-
-// Stress sizes shrink under sanitizers, which slow code down 5-15x.
-#if defined(SMRLAB_TEST_SANITIZED)
-inline constexpr unsigned stress_scale_divisor = 2;
-#else
-inline constexpr unsigned stress_scale_divisor = 1;
-#endif
 
 // `wanted` threads, or fewer where the scheme allows fewer (immediate_free: one).
 template <class S>

@@ -7,13 +7,8 @@
 // popped twice, a lost push, a resurrected key) makes a round non-linearizable; the failure
 // message is the history. Each round ends with everything reclaimed.
 //
-// The body of a type-parameterized suite (TYPED_TEST_SUITE_P): cmake/smrlab_pairings.cmake
-// generates one file per pairing that includes its scheme's and structure's headers and every
-// layer's suite (tests/CMakeLists.txt), and instantiates each on that pairing alone, with the
-// layer's name as the prefix:
-// the tests are named linearizability/pairing/<scheme>__<structure>.<test>.
-#pragma once
-
+// A pairing layer (support/pairing_layers.hpp), compiled once: the tests are named
+// linearizability/pairing/<scheme>__<structure>.<test>.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -29,13 +24,16 @@
 #include "linearizability/compiled_checks.hpp"
 #include "linearizability/history.hpp"
 #include "linearizability/sequential_specs.hpp"
-#include "support/test_helpers.hpp"
+#include "support/pairing_layers.hpp"
+#include "support/stress_scale.hpp"
 
 namespace smrlab_test::linearizability_layer {
+namespace {
 
-using smrlab_test::expect_everything_reclaimed;
+using smrlab::erased_domain;
+using smrlab::erased_handle;
+using smrlab::erased_structure;
 using smrlab_test::stress_scale_divisor;
-using smrlab_test::threads_allowed;
 namespace lin = smrlab_test::lin;
 
 constexpr unsigned rounds = 200 / stress_scale_divisor;
@@ -44,37 +42,33 @@ constexpr unsigned ops_per_thread = 10;
 constexpr unsigned prefill_ops = 3;
 constexpr std::uint64_t set_keys = 4;  // few keys, so that operations collide
 
-template <class P>
-class pairing : public ::testing::Test {};
-TYPED_TEST_SUITE_P(pairing);
-
 // A value no other push of the round uses, readable in a report: 1000 x (thread + 1) + i (the
 // prefill counts as a thread).
 static_assert(ops_per_thread < 1000 && prefill_ops < 1000);
-inline std::uint64_t unique_value(unsigned thread, unsigned i) {
+std::uint64_t unique_value(unsigned thread, unsigned i) {
   return std::uint64_t{1000} * (thread + 1) + i;
 }
 
 // Up to max_pause iterations of busy waiting between a thread's operations, so that the
 // threads, which start a little apart, spread their operations over the same stretch of time.
 constexpr std::uint64_t max_pause = 1024;
-inline void pause(std::uint64_t iterations) {
+void pause(std::uint64_t iterations) {
   for (std::uint64_t i = 0; i < iterations; ++i) {
     std::atomic_signal_fence(std::memory_order_seq_cst);  // a compiler barrier: keep the loop
   }
 }
 
 // One random operation of the structure's kind, recorded.
-template <class DS, class H>
-void random_op(DS& ds, H& h, lin::recorder& rec, std::mt19937_64& rng, std::uint64_t value) {
+void random_op(smr::structure_kind kind, erased_structure& ds, erased_handle& h, lin::recorder& rec,
+               std::mt19937_64& rng, std::uint64_t value) {
   using lin::op_kind;
-  if constexpr (DS::kind == smr::structure_kind::pool) {
+  if (kind == smr::structure_kind::pool) {
     if (rng() % 2 == 0) {
       rec.record(op_kind::push, value, [&] { ds.push(h, value); });
     } else {
       rec.record(op_kind::pop, 0, [&] { return ds.pop(h); });
     }
-  } else if constexpr (DS::kind == smr::structure_kind::deque) {
+  } else if (kind == smr::structure_kind::deque) {
     switch (rng() % 4) {
       case 0:
         rec.record(op_kind::push_left, value, [&] { ds.push_left(h, value); });
@@ -89,7 +83,6 @@ void random_op(DS& ds, H& h, lin::recorder& rec, std::mt19937_64& rng, std::uint
         rec.record(op_kind::pop_right, 0, [&] { return ds.pop_right(h); });
     }
   } else {
-    static_assert(DS::kind == smr::structure_kind::set);
     const std::uint64_t key = rng() % set_keys;
     const unsigned r = static_cast<unsigned>(rng() % 10);
     if (r < 4) {
@@ -104,7 +97,7 @@ void random_op(DS& ds, H& h, lin::recorder& rec, std::mt19937_64& rng, std::uint
 
 // How many operations overlap an operation of another thread: how concurrent the rounds were
 // (reported as a test property; a loaded machine may serialize many rounds).
-inline std::size_t overlapping_ops(const lin::history& h) {
+std::size_t overlapping_ops(const lin::history& h) {
   std::size_t n = 0;
   for (const lin::operation& a : h) {
     for (const lin::operation& b : h) {
@@ -118,13 +111,13 @@ inline std::size_t overlapping_ops(const lin::history& h) {
 }
 
 // The prefill, from one thread before the others start: pushes, or inserts of distinct keys.
-template <class DS, class H>
-void prefill(DS& ds, H& h, lin::recorder& rec, unsigned thread) {
+void prefill(smr::structure_kind kind, erased_structure& ds, erased_handle& h, lin::recorder& rec,
+             unsigned thread) {
   for (unsigned i = 0; i < prefill_ops; ++i) {
-    if constexpr (DS::kind == smr::structure_kind::set) {
+    if (kind == smr::structure_kind::set) {
       const std::uint64_t key = i % set_keys;
       rec.record(lin::op_kind::insert, key, [&] { return ds.insert(h, key); });
-    } else if constexpr (DS::kind == smr::structure_kind::deque) {
+    } else if (kind == smr::structure_kind::deque) {
       const std::uint64_t v = unique_value(thread, i);
       rec.record(i % 2 == 0 ? lin::op_kind::push_left : lin::op_kind::push_right, v, [&] {
         if (i % 2 == 0) {
@@ -149,19 +142,16 @@ void wait_until(Done&& done) {
   }
 }
 
-TYPED_TEST_P(pairing, small_concurrent_histories_are_linearizable) {
-  using S = typename TypeParam::scheme;
-  using DS = typename TypeParam::structure;
-  using model = lin::sequential_spec_t<DS>;
-  const unsigned threads = threads_allowed<S>(wanted_threads);
+void small_concurrent_histories_are_linearizable(const pairing_entry& p) {
+  const unsigned threads = threads_allowed(p, wanted_threads);
 
   // The workers live across rounds (starting threads per round would spread them apart). Each
   // round the main thread makes a fresh domain and structure, prefills it, publishes them in
   // `current` and bumps `published`; the workers take handles, wait for each other, run their
   // operations, drop their handles and count themselves in `finished`.
   struct round_state {
-    typename S::domain* domain = nullptr;
-    DS* ds = nullptr;
+    erased_domain* domain = nullptr;
+    erased_structure* ds = nullptr;
     std::vector<std::unique_ptr<lin::recorder>>* recorders = nullptr;
   };
   round_state current;
@@ -182,7 +172,7 @@ TYPED_TEST_P(pairing, small_concurrent_histories_are_linearizable) {
         });
         if (published.load(std::memory_order_acquire) <= round) return;  // stopped
         {
-          typename S::thread_handle h(*current.domain);
+          const std::unique_ptr<erased_handle> h = current.domain->attach();
           std::mt19937_64 rng((std::uint64_t{round} << 8U) + t + 1);
           lin::recorder& rec = *(*current.recorders)[t];
           // Only a count: start together once every worker holds a handle.
@@ -190,7 +180,7 @@ TYPED_TEST_P(pairing, small_concurrent_histories_are_linearizable) {
           wait_until(
               [&] { return started.load(std::memory_order_relaxed) == threads * (round + 1); });
           for (unsigned i = 0; i < ops_per_thread; ++i) {
-            random_op(*current.ds, h, rec, rng, unique_value(t, i));
+            random_op(p.kind, *current.ds, *h, rec, rng, unique_value(t, i));
             pause(rng() % max_pause);
           }
         }
@@ -205,29 +195,28 @@ TYPED_TEST_P(pairing, small_concurrent_histories_are_linearizable) {
   std::size_t overlapping = 0;
   std::string failure;
   for (unsigned round = 0; round < rounds && failure.empty(); ++round) {
-    const smr::domain_config dc = smr::config_for(DS::requirements, threads);
-    typename S::domain d(dc);
+    const std::unique_ptr<erased_domain> d = p.make_domain(config_for(p, threads));
     lin::logical_clock clock;
     std::vector<std::unique_ptr<lin::recorder>> recorders;
     for (unsigned t = 0; t <= threads; ++t) {
       recorders.push_back(std::make_unique<lin::recorder>(clock, t));
     }
     {
-      DS ds(d);
+      const std::unique_ptr<erased_structure> ds = d->make_structure();
       {
         // The prefill thread is number `threads`; its handle is gone before the workers start
         // (schemes such as immediate_free allow one thread at a time).
-        typename S::thread_handle h(d);
-        prefill(ds, h, *recorders[threads], threads);
+        const std::unique_ptr<erased_handle> h = d->attach();
+        prefill(p.kind, *ds, *h, *recorders[threads], threads);
       }
-      current = round_state{&d, &ds, &recorders};
+      current = round_state{d.get(), ds.get(), &recorders};
       published.store(round + 1, std::memory_order_release);  // pairs with the workers' acquire
       wait_until([&] { return finished.load(std::memory_order_acquire) == threads * (round + 1); });
     }
     std::vector<const lin::recorder*> all;
     for (const auto& r : recorders) all.push_back(r.get());
     const lin::history h = lin::merge(all);
-    const lin::check_result r = lin::check<model>(h);
+    const lin::check_result r = lin::check_for_kind(p.kind, h);
     configurations += r.configurations;
     overlapping += overlapping_ops(h);
     if (!r.linearizable) {
@@ -236,18 +225,23 @@ TYPED_TEST_P(pairing, small_concurrent_histories_are_linearizable) {
     }
     {
       SCOPED_TRACE(::testing::Message() << "round " << round);
-      expect_everything_reclaimed<S>(d);
+      expect_everything_reclaimed(*d);
     }
     if (::testing::Test::HasFailure()) break;
   }
   stop.store(true, std::memory_order_relaxed);
   for (std::thread& w : workers) w.join();
-  if (!failure.empty()) ADD_FAILURE() << S::name << " x " << DS::name << ", " << failure;
+  if (!failure.empty()) ADD_FAILURE() << p.scheme << " x " << p.structure << ", " << failure;
   ::testing::Test::RecordProperty("rounds", static_cast<int>(rounds));
   ::testing::Test::RecordProperty("configurations", static_cast<int>(configurations));
   ::testing::Test::RecordProperty("overlapping_ops", static_cast<int>(overlapping));
 }
 
-REGISTER_TYPED_TEST_SUITE_P(pairing, small_concurrent_histories_are_linearizable);
+}  // namespace
+
+[[maybe_unused]] const bool registered =
+    add_pairing_layer({"linearizability",
+                       every_pairing,
+                       {SMRLAB_LAYER_TEST(small_concurrent_histories_are_linearizable)}});
 
 }  // namespace smrlab_test::linearizability_layer

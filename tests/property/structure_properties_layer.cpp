@@ -1,7 +1,7 @@
 // Property tests: random sequential operation sequences (rapidcheck), for every registered scheme x
-// every compatible structure (plugins included, through all_pairings). Each sequence runs on the
-// structure and on a reference model; every result must match the model, the at-rest views must
-// match it at the end, and after teardown everything retired must be reclaimed and everything
+// every compatible structure (plugins included, through their compiled entries). Each sequence runs
+// on the structure and on a reference model; every result must match the model, the at-rest views
+// must match it at the end, and after teardown everything retired must be reclaimed and everything
 // allocated freed. A failure is shrunk to a minimal operation sequence, printed in the test's
 // failure message with the seed to reproduce it (RC_PARAMS="reproduce=...").
 //
@@ -9,15 +9,9 @@
 // treiber_stack; a FIFO pool plugin would need a model of its own), deque -> std::deque, set ->
 // std::set over the keys 0..15, so that inserts, removes and look-ups collide.
 //
-// The body of a type-parameterized suite (TYPED_TEST_SUITE_P): cmake/smrlab_pairings.cmake
-// generates one file per pairing that includes its scheme's and structure's headers and every
-// layer's suite (tests/CMakeLists.txt), and instantiates each on that pairing alone, with the
-// layer's name as the prefix:
-// the tests are named structure_properties/pairing/<scheme>__<structure>.<test>. The operations,
-// their generators and the rapidcheck driver do not depend on the pairing and are compiled once
-// (operation_sequences.cpp).
-#pragma once
-
+// A pairing layer (support/pairing_layers.hpp), compiled once: the tests are named
+// structure_properties/pairing/<scheme>__<structure>.<test>. The operations, their generators and
+// the rapidcheck driver are in operation_sequences.cpp.
 #include <gtest/gtest.h>
 #include <rapidcheck.h>
 
@@ -28,40 +22,44 @@
 #include <string>
 #include <vector>
 
+#include "harness/erased_pairing.hpp"
 #include "property/operation_sequences.hpp"
-#include "support/test_helpers.hpp"
+#include "support/pairing_layers.hpp"
 
 namespace smrlab_test::property_layer {
+namespace {
+
+using smrlab::erased_handle;
+using smrlab::erased_structure;
 
 // A pop's result as rapidcheck prints it in a counterexample (it cannot print std::optional).
-inline std::string shown(const std::optional<std::uint64_t>& v) {
+std::string shown(const std::optional<std::uint64_t>& v) {
   return v ? std::to_string(*v) : std::string("nothing");
 }
 
 // Pops of the models: the removed value, or nothing when empty (what the structures return).
-inline std::optional<std::uint64_t> pop_back(std::vector<std::uint64_t>& v) {
+std::optional<std::uint64_t> pop_back(std::vector<std::uint64_t>& v) {
   if (v.empty()) return std::nullopt;
   const std::uint64_t x = v.back();
   v.pop_back();
   return x;
 }
 
-inline std::optional<std::uint64_t> pop_front(std::deque<std::uint64_t>& q) {
+std::optional<std::uint64_t> pop_front(std::deque<std::uint64_t>& q) {
   if (q.empty()) return std::nullopt;
   const std::uint64_t x = q.front();
   q.pop_front();
   return x;
 }
 
-inline std::optional<std::uint64_t> pop_back(std::deque<std::uint64_t>& q) {
+std::optional<std::uint64_t> pop_back(std::deque<std::uint64_t>& q) {
   if (q.empty()) return std::nullopt;
   const std::uint64_t x = q.back();
   q.pop_back();
   return x;
 }
 
-template <class DS, class H>
-void run_pool(DS& ds, H& h, const std::vector<op>& ops) {
+void run_pool(erased_structure& ds, erased_handle& h, const std::vector<op>& ops) {
   std::vector<std::uint64_t> model;  // back = top
   for (const op& o : ops) {
     if (o.kind == op_kind::push) {
@@ -76,8 +74,7 @@ void run_pool(DS& ds, H& h, const std::vector<op>& ops) {
   RC_ASSERT(shown(ds.pop(h)) == shown(std::nullopt));
 }
 
-template <class DS, class H>
-void run_deque(DS& ds, H& h, const std::vector<op>& ops) {
+void run_deque(erased_structure& ds, erased_handle& h, const std::vector<op>& ops) {
   std::deque<std::uint64_t> model;  // front = left
   for (const op& o : ops) {
     switch (o.kind) {
@@ -103,8 +100,7 @@ void run_deque(DS& ds, H& h, const std::vector<op>& ops) {
   RC_ASSERT(ds.values_from_right() == right);
 }
 
-template <class DS, class H>
-void run_set(DS& ds, H& h, const std::vector<op>& ops) {
+void run_set(erased_structure& ds, erased_handle& h, const std::vector<op>& ops) {
   std::set<std::uint64_t> model;
   for (const op& o : ops) {
     switch (o.kind) {
@@ -125,37 +121,39 @@ void run_set(DS& ds, H& h, const std::vector<op>& ops) {
 
 // One case: a fresh domain, structure and handle; the sequence against the model; teardown; the
 // reclamation counters (the property form of smrlab_test::expect_everything_reclaimed).
-template <class S, class DS>
-void sequence_matches_model_and_reclaims_everything() {
-  const std::vector<op> ops = draw_operations(DS::kind);
-  typename S::domain d(smr::config_for(DS::requirements, 1));
+void sequence_matches_model_and_reclaims_everything(const pairing_entry& p) {
+  const std::vector<op> ops = draw_operations(p.kind);
+  const std::unique_ptr<smrlab::erased_domain> d = p.make_domain(config_for(p, 1));
   {
-    DS ds(d);
-    typename S::thread_handle h(d);
-    if constexpr (DS::kind == smr::structure_kind::pool) {
-      run_pool(ds, h, ops);
-    } else if constexpr (DS::kind == smr::structure_kind::deque) {
-      run_deque(ds, h, ops);
-    } else {
-      run_set(ds, h, ops);
+    const std::unique_ptr<erased_structure> ds = d->make_structure();
+    const std::unique_ptr<erased_handle> h = d->attach();
+    switch (p.kind) {
+      case smr::structure_kind::pool:
+        run_pool(*ds, *h, ops);
+        break;
+      case smr::structure_kind::deque:
+        run_deque(*ds, *h, ops);
+        break;
+      case smr::structure_kind::set:
+        run_set(*ds, *h, ops);
+        break;
     }
   }
-  d.reclaim_all_quiescent();
-  const smr::counter_totals c = d.counters();
+  d->reclaim_all_quiescent();
+  const smr::counter_totals c = d->counters();
   RC_ASSERT(c.retired == c.reclaimed);
   RC_ASSERT(c.allocated == c.reclaimed + c.destroyed);
 }
 
-template <class P>
-class pairing : public ::testing::Test {};
-TYPED_TEST_SUITE_P(pairing);
-
-TYPED_TEST_P(pairing, random_sequences_match_the_model_and_reclaim_everything) {
-  using S = typename TypeParam::scheme;
-  using DS = typename TypeParam::structure;
-  check_in_gtest(&sequence_matches_model_and_reclaims_everything<S, DS>);
+void random_sequences_match_the_model_and_reclaim_everything(const pairing_entry& p) {
+  check_in_gtest([&p] { sequence_matches_model_and_reclaims_everything(p); });
 }
 
-REGISTER_TYPED_TEST_SUITE_P(pairing, random_sequences_match_the_model_and_reclaim_everything);
+}  // namespace
+
+[[maybe_unused]] const bool registered = add_pairing_layer(
+    {"structure_properties",
+     every_pairing,
+     {SMRLAB_LAYER_TEST(random_sequences_match_the_model_and_reclaim_everything)}});
 
 }  // namespace smrlab_test::property_layer
