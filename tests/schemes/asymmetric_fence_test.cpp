@@ -19,7 +19,7 @@ struct script {
   int query_errno = 0;
   long register_result = 0;
   int register_errno = 0;
-  std::vector<int> calls;
+  std::vector<int> calls{};
 };
 script current;
 
