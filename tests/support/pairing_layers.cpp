@@ -68,13 +68,6 @@ smr::domain_config config_for(const pairing_entry& p, unsigned threads) {
   return smr::config_for(*p.requirements, threads);
 }
 
-void expect_everything_reclaimed(smrlab::erased_domain& d) {
-  d.reclaim_all_quiescent();
-  const smr::counter_totals c = d.counters();
-  EXPECT_EQ(c.retired, c.reclaimed);
-  EXPECT_EQ(c.allocated, c.reclaimed + c.destroyed);
-}
-
 std::string pairing_id(const pairing_entry& p) {
   return std::string(p.scheme) + "__" + std::string(p.structure);
 }

@@ -24,6 +24,7 @@
 
 #include "harness/erased_pairing.hpp"
 #include "harness/pairing_dispatch.hpp"
+#include "support/reclamation_checks.hpp"
 
 namespace smrlab_test {
 
@@ -60,10 +61,6 @@ unsigned threads_allowed(const pairing_entry& p, unsigned wanted);
 
 // The domain configuration for the pairing's structure and `threads` threads (smr::config_for).
 smr::domain_config config_for(const pairing_entry& p, unsigned threads = 1);
-
-// After a structure and every handle are gone: nothing retired is left unreclaimed, and every
-// node made was either reclaimed (retired) or destroyed at teardown (never retired).
-void expect_everything_reclaimed(smrlab::erased_domain& d);
 
 // What the name of a pairing reads in test names and reports: <scheme>__<structure>.
 std::string pairing_id(const pairing_entry& p);

@@ -153,7 +153,7 @@ TEST(ebr_asym, counters_balance_after_concurrent_retires) {
       });
     }
     for (auto& t : threads) t.join();
-    smrlab_test::expect_everything_reclaimed<ebr>(d);
+    smrlab_test::expect_everything_reclaimed(d);
     EXPECT_EQ(d.counters().retired, 8000U);
   }
   EXPECT_EQ(destroyed.load(), 8000);

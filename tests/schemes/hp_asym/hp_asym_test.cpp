@@ -153,7 +153,7 @@ TEST(hp_asym, counters_balance_after_concurrent_retires) {
       });
     }
     for (auto& t : threads) t.join();
-    smrlab_test::expect_everything_reclaimed<hp>(d);
+    smrlab_test::expect_everything_reclaimed(d);
     const smr::counter_totals c = d.counters();
     EXPECT_EQ(c.allocated, 8000U);
     EXPECT_EQ(c.retired, 8000U);
