@@ -1,7 +1,7 @@
 // hazard_slots and hazard_ref: one thread's published hazard pointers, and the move-only local
-// reference that owns one of them. Shared by every scheme whose local references are hazard
-// pointers (hazard_pointers; hprc, the Gidenstam et al. scheme). DeRefLink is here too: publish,
-// then re-read the link until it still holds the published node.
+// reference that owns one of them (a slot_ref). Shared by every scheme whose local references are
+// hazard pointers (hazard_pointers; hprc, the Gidenstam et al. scheme). DeRefLink is here too:
+// publish, then re-read the link until it still holds the published node.
 #pragma once
 
 #include <algorithm>
@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "marked_ptr.hpp"
+#include "schemes/slot_ref.hpp"
 #include "schemes/sync.hpp"
 
 namespace smr {
@@ -31,42 +32,9 @@ class hazard_slots;
 // side each scan pays (hp_asym).
 enum class hazard_publication { seq_cst, asymmetric };
 
+// The local reference: owns one hazard slot while it points at a node.
 template <class T>
-class hazard_ref {
- public:
-  hazard_ref() noexcept = default;
-  hazard_ref(hazard_ref&& o) noexcept
-      : p_(std::exchange(o.p_, nullptr)), owner_(o.owner_), index_(std::exchange(o.index_, -1)) {}
-  hazard_ref& operator=(hazard_ref&& o) noexcept {
-    if (this != &o) {
-      reset();
-      p_ = std::exchange(o.p_, nullptr);
-      owner_ = o.owner_;
-      index_ = std::exchange(o.index_, -1);
-    }
-    return *this;
-  }
-  hazard_ref(const hazard_ref&) = delete;
-  hazard_ref& operator=(const hazard_ref&) = delete;
-  ~hazard_ref() { reset(); }
-
-  T* get() const noexcept { return p_.get(); }
-  marked_ptr<T> ptr() const noexcept { return p_; }
-  std::uintptr_t mark() const noexcept { return p_.mark(); }
-  T* operator->() const noexcept { return p_.get(); }
-  explicit operator bool() const noexcept { return static_cast<bool>(p_); }
-  // ReleaseRef: clears the hazard slot.
-  void reset() noexcept;
-
- private:
-  friend class hazard_slots;
-
-  hazard_ref(marked_ptr<T> p, hazard_slots* owner, int index) noexcept
-      : p_(p), owner_(owner), index_(index) {}
-  marked_ptr<T> p_{};
-  hazard_slots* owner_ = nullptr;
-  int index_ = -1;  // hazard slot held, or -1
-};
+using hazard_ref = slot_ref<T, hazard_slots>;
 
 class hazard_slots {
  public:
@@ -172,13 +140,6 @@ class hazard_slots {
   unsigned free_;
   std::string_view scheme_;
 };
-
-template <class T>
-void hazard_ref<T>::reset() noexcept {
-  if (index_ >= 0) owner_->release(index_);
-  index_ = -1;
-  p_ = nullptr;
-}
 
 // Collects every hazard published in a set of slots (k per thread) with seq_cst loads: they
 // pair with the publication in protect() (store-load pattern with the unlinking CAS), and

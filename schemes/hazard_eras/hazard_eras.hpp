@@ -40,6 +40,7 @@
 #include "../era_reclamation.hpp"
 #include "../hazard_slots.hpp"
 #include "../plain_ref.hpp"
+#include "../slot_ref.hpp"
 #include "schemes/sync.hpp"
 
 namespace smr {
@@ -52,39 +53,7 @@ class era_slots;
 // A local reference: relies on one era slot (shared with the references read in the same era)
 // while it points at a node.
 template <class T>
-class era_ref {
- public:
-  era_ref() noexcept = default;
-  era_ref(era_ref&& o) noexcept
-      : p_(std::exchange(o.p_, nullptr)), owner_(o.owner_), index_(std::exchange(o.index_, -1)) {}
-  era_ref& operator=(era_ref&& o) noexcept {
-    if (this != &o) {
-      reset();
-      p_ = std::exchange(o.p_, nullptr);
-      owner_ = o.owner_;
-      index_ = std::exchange(o.index_, -1);
-    }
-    return *this;
-  }
-  era_ref(const era_ref&) = delete;
-  era_ref& operator=(const era_ref&) = delete;
-  ~era_ref() { reset(); }
-
-  T* get() const noexcept { return p_.get(); }
-  marked_ptr<T> ptr() const noexcept { return p_; }
-  std::uintptr_t mark() const noexcept { return p_.mark(); }
-  T* operator->() const noexcept { return p_.get(); }
-  explicit operator bool() const noexcept { return static_cast<bool>(p_); }
-  void reset() noexcept;  // ReleaseRef: stops relying on the slot
-
- private:
-  friend class era_slots;
-  era_ref(marked_ptr<T> p, era_slots* owner, int index) noexcept
-      : p_(p), owner_(owner), index_(index) {}
-  marked_ptr<T> p_{};
-  era_slots* owner_ = nullptr;
-  int index_ = -1;  // era slot relied on, or -1
-};
+using era_ref = slot_ref<T, era_slots>;
 
 // One thread's K era slots, owner side. References share a slot when they were read in the same
 // era: each slot counts the references relying on it, and a new era takes a slot no reference
@@ -224,13 +193,6 @@ class era_slots {
   unsigned weak_ = 0;
   unsigned nesting_ = 0;
 };
-
-template <class T>
-void era_ref<T>::reset() noexcept {
-  if (index_ >= 0) owner_->release(index_);
-  index_ = -1;
-  p_ = nullptr;
-}
 
 // One scan's snapshot of every published era, sorted and unique.
 class era_snapshot {
