@@ -117,8 +117,10 @@ struct workload_ops<DS> {
   static void op(DS& ds, H& h, const workload_params& p, const key_sampler* /*keys*/, unsigned r,
                  std::uint64_t /*bits*/, std::uint64_t value, Tally& t) {
     if (r < p.mix.insert_percent) {
-      ds.push(h, value);
+      // Tallied before the push (which cannot fail; if it throws, the trial fails): after it,
+      // the tally's loads would wait for the push's locked CAS.
       t.added.add(value);
+      ds.push(h, value);
     } else if (auto v = ds.pop(h)) {
       t.taken.add(*v);
     }
