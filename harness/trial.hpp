@@ -80,6 +80,7 @@ class trial_runner : trial_base {
     judge_status();
     validate();
     tear_down();
+    settle_heap();
     return std::move(r_);
   }
 

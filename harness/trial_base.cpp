@@ -1,5 +1,7 @@
 #include "harness/trial_base.hpp"
 
+#include <malloc.h>
+
 #include <algorithm>
 #include <utility>
 
@@ -37,7 +39,9 @@ void trial_base::start_sampler(counters_reader counters) {
   origin_ = clock::now();
   sampler_.emplace(counters_, phase_, origin_, cfg_.sample_interval_s, cfg_.memory_cap_bytes);
   boundary_samples_.push_back(sampler_->read_at_rest(boundary_probe_));
-  sampler_->start();
+  // Ops mode has no set length: room for 10 s, after which the vector grows.
+  const double expected_s = cfg_.warmup_s + (cfg_.mode == run_mode::ops ? 10.0 : cfg_.duration_s);
+  sampler_->start(sampler_->samples_in(expected_s));
 }
 
 // ------------------------------------------------------------------ the workers
@@ -222,6 +226,13 @@ void trial_base::judge_teardown(const smr::counter_totals& last) {
     problems.resize(problems.size() - 2);
     r_.teardown = problems;
   }
+}
+
+void settle_heap() {
+#ifdef __GLIBC__
+  // With jemalloc, mimalloc or tcmalloc preloaded this trims glibc's own, unused heap: harmless.
+  ::malloc_trim(0);
+#endif
 }
 
 }  // namespace smrlab::trial_detail

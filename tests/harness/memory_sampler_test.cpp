@@ -46,6 +46,23 @@ TEST(memory_sampler, takes_no_more_samples_than_its_grid_has_ticks) {
   EXPECT_LT(r.cpu_s, ran_ms / 1e3 + 0.05);
 }
 
+// Its thread must not allocate while the samples it expects fit: room is made by start(), in the
+// caller's thread, and the samples of a run as long as expected stay in it (no reallocation).
+TEST(memory_sampler, makes_room_for_its_samples_before_its_thread_starts) {
+  std::atomic<std::uint64_t> retired{0};
+  std::atomic<int> phase{smrlab::trial_detail::measure};
+  smrlab::memory_sampler<fake_counters> s(fake_counters{&retired}, phase, clock_type::now(), 0.002,
+                                          0);
+  const std::size_t room = s.samples_in(0.05);
+  EXPECT_GE(room, 25U + 64U);  // 50 ms at 2 ms, and the margin
+  s.start(room);
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  s.stop();
+  ASSERT_GT(s.report().samples.size(), 0U);
+  EXPECT_LE(s.report().samples.size(), room);
+  EXPECT_EQ(s.report().samples.capacity(), room) << "the vector grew in the sampler's thread";
+}
+
 TEST(memory_sampler, an_interval_of_zero_starts_no_thread_and_takes_no_sample) {
   std::atomic<std::uint64_t> retired{0};
   std::atomic<int> phase{smrlab::trial_detail::measure};
