@@ -12,8 +12,7 @@
 
 namespace {
 
-// Free chunks in every glibc arena, fastbins included; 0 under an allocator that is not glibc's
-// (a sanitizer's or a preloaded one), whose mallinfo2 reports nothing.
+// Free chunks in every glibc arena, fastbins included.
 std::size_t free_chunks() {
   const struct mallinfo2 m = ::mallinfo2();
   return m.ordblks + m.smblks;
@@ -33,7 +32,9 @@ void churn_in_a_thread_that_exits() {
 TEST(settle_heap, merges_the_free_chunks_a_finished_trial_left) {
   churn_in_a_thread_that_exits();
   const std::size_t before = free_chunks();
-  if (before == 0) GTEST_SKIP() << "malloc is not glibc's here (mallinfo2 reports nothing)";
+  // glibc keeps at least the 100 000 chunks freed between live ones; a sanitizer's or a preloaded
+  // allocator takes them instead, and glibc's own arenas stay all but empty.
+  if (before < 100000) GTEST_SKIP() << "malloc is not glibc's here: " << before << " free chunks";
   smrlab::trial_detail::settle_heap();
   const std::size_t after = free_chunks();
   EXPECT_LT(after, before);
