@@ -88,7 +88,13 @@ class trial_runner : trial_base {
   // ------------------------------------------------------------------ 1. build and prefill
   void build() {
     const smr::domain_config dc = smr::config_for(DS::requirements, cfg_.threads);
-    r_.bound = S::bound(smr::bound_inputs{cfg_.threads, DS::requirements, dc.scan_threshold_min});
+    smr::bound_inputs in{cfg_.threads, DS::requirements, dc.scan_threshold_min};
+    in.epoch_advance_interval = dc.epoch_advance_interval;
+    if constexpr (DS::kind == smr::structure_kind::set) {
+      in.live_nodes =
+          smr::live_nodes_bound(DS::requirements, cfg_.workload.key_range, cfg_.threads);
+    }
+    r_.bound = S::bound(in);
     domain_ = std::make_unique<typename S::domain>(dc);
     structure_ = std::make_unique<DS>(*domain_);
     // Sets draw keys from the distribution; built once (a Zipf sampler sums a series), shared.

@@ -56,6 +56,12 @@ struct structure_requirements {
   // pairs with the one scheme of this name, the adapter that sets that library up, and no other.
   // It runs as a reference row beside the structures written against the contract.
   std::string_view only_scheme = {};
+  // A set's size in nodes, where its key range bounds it: at most nodes_per_key per key plus
+  // fixed_nodes (sentinels) in the structure, and nodes_per_key per thread in flight (allocated
+  // and not yet linked, or unlinked and not yet retired). 0: not stated (pools, deques), and then
+  // no scheme's bound may depend on the structure's size (live_nodes_bound).
+  unsigned nodes_per_key = 0;
+  unsigned fixed_nodes = 0;
 };
 
 // Everything a scheme's bound formula may depend on.
@@ -63,7 +69,21 @@ struct bound_inputs {
   unsigned threads = 1;
   structure_requirements structure{};
   unsigned scan_threshold_min = 0;  // the domain's configured floor on the scan threshold
+  // The most nodes alive at once (in the structure or in flight), where the workload bounds it:
+  // a set over a key range (live_nodes_bound). Unknown for a pool or deque, whose size the mix
+  // does not bound.
+  std::optional<std::uint64_t> live_nodes{};
+  unsigned epoch_advance_interval = 64;  // the domain's F (era and interval schemes)
 };
+
+// The most nodes alive at once in a set of `keys` keys driven by `threads` threads: the nodes of
+// every key and the sentinels, and each thread's in-flight nodes. Unknown (std::nullopt) for a
+// structure that does not state its nodes per key.
+constexpr std::optional<std::uint64_t> live_nodes_bound(const structure_requirements& r,
+                                                        std::uint64_t keys, unsigned threads) {
+  if (r.nodes_per_key == 0) return std::nullopt;
+  return std::uint64_t{r.nodes_per_key} * (keys + threads) + r.fixed_nodes;
+}
 
 // Settings every domain is constructed from; each scheme reads the fields it uses.
 struct domain_config {

@@ -20,9 +20,11 @@
 // published, so P <= nK * A, A the most nodes alive during one era (the live nodes at its start
 // plus the at most n*F*n allocated in it). An exited thread's list waits as orphans until a scan
 // adopts it, so with n the threads ever registered, unreclaimed <= n * (R + 2nK * A)
-// (bound_for_live_nodes()). A depends on the size of the structure, which bound_inputs does not
-// carry: bound() returns std::nullopt rather than a number that a large structure could exceed. The
-// garbage is bounded, but not by the inputs.
+// (bound_for_live_nodes()). A depends on the size of the structure: where the workload bounds it
+// (a set over a key range, bound_inputs::live_nodes = L), A <= L + F*n*n, since each of the n
+// threads allocates at most F*n nodes before it advances the clock, and bound() gives
+// n * (R + 2nK * (L + F*n*n)). Elsewhere (a pool or deque, whose size the mix does not bound) it
+// returns std::nullopt rather than a number that a large structure could exceed.
 #pragma once
 
 #include <algorithm>
@@ -236,7 +238,7 @@ struct hazard_eras : pointer_scheme_types {
       .counted_links = false,
       .bound_formula =
           "N·(R + 2·N·K·A), R = max(2·N·K, scan_threshold_min), A the most nodes alive in one era "
-          "(not among bound()'s inputs: no number)",
+          "<= L + F·N·N for a set of at most L live nodes (no number where L is unknown)",
       .node_metadata = "its birth era; the retire era is in the retire record",
   };
 
@@ -251,8 +253,13 @@ struct hazard_eras : pointer_scheme_types {
     return n * (scan_threshold(in.threads, in.structure.hazards_per_thread, in.scan_threshold_min) +
                 2 * n * k * a);
   }
-  // No number from these inputs: the bound grows with the structure's size (header comment).
-  static std::optional<std::uint64_t> bound(const bound_inputs& /*unused*/) { return std::nullopt; }
+  // A number only where the live set is known (header comment): A <= L + F·n·n.
+  static std::optional<std::uint64_t> bound(const bound_inputs& in) {
+    if (!in.live_nodes) return std::nullopt;
+    const std::uint64_t n = in.threads;
+    return bound_for_live_nodes(in,
+                                *in.live_nodes + std::uint64_t{in.epoch_advance_interval} * n * n);
+  }
 
   using node_base = era_node_base;
   template <class T>

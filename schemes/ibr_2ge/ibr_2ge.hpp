@@ -18,9 +18,12 @@
 // A, A the most nodes alive during one reserved interval (the live nodes at its lower epoch plus
 // those allocated until its upper one). An exited thread's list waits as orphans until a scan
 // adopts it, so with n the threads ever registered, unreclaimed <= n * (R + 2n * A)
-// (bound_for_live_nodes()). A depends on the size of the structure, which bound_inputs does not
-// carry: bound() returns std::nullopt rather than a number that a large structure could exceed. The
-// garbage is bounded, but not by the inputs.
+// (bound_for_live_nodes()). A depends on the size of the structure and on how many epochs one
+// reserved interval spans: an operation raises its upper end at each read while the epoch moves,
+// and how far the epoch moves during one operation depends on the other threads' speed, not on
+// bound_inputs. So even where the live set is known (bound_inputs::live_nodes), bound() returns
+// std::nullopt rather than a number that a slow operation could exceed. The garbage is bounded
+// (a stalled thread's interval stops growing), but not by the inputs.
 #pragma once
 
 #include <algorithm>
@@ -102,7 +105,7 @@ struct ibr_2ge : pointer_scheme_types {
       .counted_links = false,
       .bound_formula =
           "N·(R + 2·N·A), R = max(2·N, scan_threshold_min), A the most nodes alive in one reserved "
-          "interval (not among bound()'s inputs: no number)",
+          "interval (its span in epochs is not among bound()'s inputs: no number)",
       .node_metadata = "its birth epoch; the retire epoch is in the retire record",
   };
 

@@ -65,6 +65,10 @@ class harris_michael_list {
       // An insert between attempts holds a node not yet linked whose next may point at a node
       // that another thread retires meanwhile: one live link to a deleted node per thread.
       .transient_links = 1,
+      // One node per key, no sentinel node (head_ is a link); an insert's new node or a
+      // remove's unlinked one in flight per thread.
+      .nodes_per_key = 1,
+      .fixed_nodes = 0,
   };
 
   // The mark on a node's own next: the node is logically deleted.

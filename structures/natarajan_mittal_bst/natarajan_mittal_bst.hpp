@@ -67,6 +67,10 @@ class natarajan_mittal_bst {
       // An insert between attempts holds a router not yet linked whose edge leads to a leaf
       // that another thread may remove and retire meanwhile: one such link per thread.
       .transient_links = 1,
+      // A leaf and a router per key, five sentinels (R, S and three leaves); per thread in
+      // flight, an insert's two new nodes or a remove's leaf and parent, unlinked together.
+      .nodes_per_key = 2,
+      .fixed_nodes = 5,
   };
 
   static constexpr std::uintptr_t flag = 0b01;  // the leaf below this edge is being deleted

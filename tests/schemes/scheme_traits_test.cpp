@@ -40,4 +40,10 @@ TEST(scheme_traits, thread_limit_names_the_reason) {
   EXPECT_FALSE(smr::thread_limit_violation("y", smr::scheme_traits{}, 1000).has_value());
 }
 
+TEST(live_nodes_bound, counts_every_key_the_sentinels_and_each_threads_nodes_in_flight) {
+  constexpr smr::structure_requirements tree{.nodes_per_key = 2, .fixed_nodes = 5};
+  EXPECT_EQ(smr::live_nodes_bound(tree, 1000, 4), 2U * (1000U + 4U) + 5U);
+  EXPECT_FALSE(smr::live_nodes_bound({}, 1000, 4).has_value()) << "a structure that states none";
+}
+
 }  // namespace

@@ -232,6 +232,31 @@ void lookups_stay_right_while_the_set_changes_around_them(const pairing_entry& p
   expect_everything_reclaimed(*d);
 }
 
+// The size in nodes that the structure's requirements state (nodes_per_key, fixed_nodes), which
+// the bounds of schemes such as hazard_eras rely on (smr::live_nodes_bound): at rest, exactly
+// nodes_per_key per key plus fixed_nodes.
+void holds_the_nodes_its_requirements_state(const pairing_entry& p) {
+  const smr::structure_requirements& r = *p.requirements;
+  if (r.nodes_per_key == 0) GTEST_SKIP() << "the structure states no nodes per key";
+  const std::unique_ptr<erased_domain> d = p.make_domain(config_for(p));
+  {
+    const std::unique_ptr<erased_structure> set = d->make_structure();
+    const std::unique_ptr<erased_handle> h = d->attach();
+    const auto held = [&d] {
+      const smr::counter_totals c = d->counters();
+      return c.allocated - c.retired - c.destroyed;
+    };
+    const auto stated = [&r](std::uint64_t keys) { return r.nodes_per_key * keys + r.fixed_nodes; };
+    EXPECT_EQ(held(), stated(0)) << "empty";
+    for (std::uint64_t k = 0; k < 50; ++k) ASSERT_TRUE(set->insert(*h, 3 * k + 1));
+    EXPECT_EQ(held(), stated(50)) << "50 keys";
+    for (std::uint64_t k = 0; k < 50; k += 3) ASSERT_TRUE(set->remove(*h, 3 * k + 1));
+    EXPECT_EQ(held(), stated(33)) << "33 keys left";
+    EXPECT_LE(held(), *smr::live_nodes_bound(r, 33, 1));
+  }
+  expect_everything_reclaimed(*d);
+}
+
 }  // namespace
 
 [[maybe_unused]] const bool registered = add_pairing_layer(
@@ -243,6 +268,7 @@ void lookups_stay_right_while_the_set_changes_around_them(const pairing_entry& p
          SMRLAB_LAYER_TEST(keys_written_by_one_thread_are_seen_by_another),
          SMRLAB_LAYER_TEST(concurrent_updates_on_few_keys_conserve_every_key),
          SMRLAB_LAYER_TEST(lookups_stay_right_while_the_set_changes_around_them),
+         SMRLAB_LAYER_TEST(holds_the_nodes_its_requirements_state),
      }});
 
 }  // namespace smrlab_test::set_contract_layer

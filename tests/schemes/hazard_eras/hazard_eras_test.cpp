@@ -218,6 +218,11 @@ TEST(hazard_eras, the_bound_formula_grows_with_threads_slots_and_live_nodes) {
       .threads = 4, .structure = {.hazards_per_thread = 2}, .scan_threshold_min = 64};
   EXPECT_EQ(he::bound_for_live_nodes(in, 10), 4U * (64U + 2U * 4U * 2U * 10U));
   EXPECT_FALSE(he::bound(in).has_value()) << "no bound from inputs that omit the live set";
+  smr::bound_inputs set = in;
+  set.live_nodes = 1000;
+  set.epoch_advance_interval = 8;
+  // A <= L + F·n·n: the nodes alive at an era's start and those allocated in it.
+  EXPECT_EQ(he::bound(set), he::bound_for_live_nodes(set, 1000U + 8U * 4U * 4U));
 }
 
 }  // namespace

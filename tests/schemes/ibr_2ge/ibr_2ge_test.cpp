@@ -223,6 +223,10 @@ TEST(ibr_2ge, the_bound_formula_grows_with_threads_and_live_nodes) {
   const smr::bound_inputs in{.threads = 4, .scan_threshold_min = 64};
   EXPECT_EQ(ibr::bound_for_live_nodes(in, 10), 4U * (64U + 2U * 4U * 10U));
   EXPECT_FALSE(ibr::bound(in).has_value()) << "no bound from inputs that omit the live set";
+  smr::bound_inputs set = in;
+  set.live_nodes = 1000;
+  EXPECT_FALSE(ibr::bound(set).has_value())
+      << "an interval's span in epochs is not an input, even where the live set is known";
 }
 
 }  // namespace
