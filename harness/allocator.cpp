@@ -439,4 +439,6 @@ std::vector<std::string> environment_for(allocator_kind k) {
   return env;
 }
 
+void settle_heap() { ::malloc_trim(0); }
+
 }  // namespace smrlab

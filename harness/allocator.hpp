@@ -145,4 +145,12 @@ std::string preload_value(allocator_kind k, std::string_view ld_preload);
 // that preload_library cannot provide (check it first).
 std::vector<std::string> environment_for(allocator_kind k);
 
+// Between two runs in one process, outside any measurement: glibc's free chunks are merged back in
+// every arena (malloc_trim), so that the next run (a trial under --isolation none, or the other
+// driver of `smrlab overhead`) does not inherit arenas full of free chunks. A thread that starts
+// there attaches to a free arena, and its first malloc sorts them all under the arena lock:
+// valois_rc ran at 4.2-4.8 Mops/s against 6.2 in the trial after `none` had freed millions of
+// nodes. With another allocator preloaded it trims glibc's own, unused heap: harmless.
+void settle_heap();
+
 }  // namespace smrlab

@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "harness/allocator.hpp"
 #include "harness/bare_loop_types.hpp"
 #include "harness/op_rng.hpp"
 #include "harness/trial_types.hpp"
@@ -111,6 +112,7 @@ bare_loop_result run_bare_loop(const trial_config& cfg) {
   structure.reset();
   domain->reclaim_all_quiescent();
   domain.reset();
+  settle_heap();  // as a trial ends, so that neither driver leaves the other a worse heap
   return r;
 }
 

@@ -80,7 +80,7 @@ class trial_runner : trial_base {
     judge_status();
     validate();
     tear_down();
-    settle_heap();
+    settle_heap();  // harness/allocator.hpp
     return std::move(r_);
   }
 

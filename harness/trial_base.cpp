@@ -1,7 +1,5 @@
 #include "harness/trial_base.hpp"
 
-#include <malloc.h>
-
 #include <algorithm>
 #include <utility>
 
@@ -226,13 +224,6 @@ void trial_base::judge_teardown(const smr::counter_totals& last) {
     problems.resize(problems.size() - 2);
     r_.teardown = problems;
   }
-}
-
-void settle_heap() {
-#ifdef __GLIBC__
-  // With jemalloc, mimalloc or tcmalloc preloaded this trims glibc's own, unused heap: harmless.
-  ::malloc_trim(0);
-#endif
 }
 
 }  // namespace smrlab::trial_detail

@@ -40,13 +40,6 @@ inline void wait_until(const std::atomic<int>& phase, int at_least) {
   while (phase.load(std::memory_order_acquire) < at_least) std::this_thread::yield();
 }
 
-// After the teardown, outside the measurement: glibc's free chunks are merged back in every
-// arena (malloc_trim), so that the next trial in this process (--isolation none) does not
-// inherit arenas full of free chunks. A thread that starts there attaches to a free arena
-// and its first malloc sorts them all under the arena lock: valois_rc ran at 4.2-4.8 Mops/s
-// against 6.2 in the trial after `none` had freed millions of nodes.
-void settle_heap();
-
 class trial_base {
  public:
   using clock = std::chrono::steady_clock;
