@@ -393,7 +393,8 @@ INSTANTIATE_TEST_SUITE_P(allocators, preloaded_allocator,
                            return std::string(smrlab::to_string(info.param));
                          });
 
-// settle_heap(): merges glibc's free chunks back between two runs in one process.
+// ---- settle_heap(): merges glibc's free chunks back between two runs in one process.
+
 // Free chunks in every glibc arena, fastbins included.
 std::size_t free_chunks() {
   const struct mallinfo2 m = ::mallinfo2();

@@ -27,6 +27,12 @@ using smrlab::erased_domain;
 using smrlab::erased_handle;
 using smrlab::erased_structure;
 
+// Nodes the structure holds: made, and neither retired nor freed at once.
+std::uint64_t nodes_held(const erased_domain& d) {
+  const smr::counter_totals c = d.counters();
+  return c.allocated - c.retired - c.destroyed;
+}
+
 void agrees_with_a_sequential_set(const pairing_entry& p) {
   const std::unique_ptr<erased_domain> d = p.make_domain(config_for(p));
   {
@@ -74,17 +80,12 @@ void duplicates_and_absent_keys_are_refused_leaving_nothing_behind(const pairing
     EXPECT_TRUE(set->insert(*h, 7));
     EXPECT_TRUE(set->insert(*h, 3));
     EXPECT_TRUE(set->insert(*h, 11));
-    // Nodes the structure holds: made, and neither retired nor freed at once.
-    const auto held = [&d] {
-      const smr::counter_totals c = d->counters();
-      return c.allocated - c.retired - c.destroyed;
-    };
     const std::uint64_t allocated = d->counters().allocated;
-    const std::uint64_t held_before = held();
+    const std::uint64_t held_before = nodes_held(*d);
     EXPECT_FALSE(set->insert(*h, 7));
     EXPECT_FALSE(set->insert(*h, 3));
     EXPECT_FALSE(set->insert(*h, 11));
-    EXPECT_EQ(held(), held_before) << "a refused insert left a node behind";
+    EXPECT_EQ(nodes_held(*d), held_before) << "a refused insert left a node behind";
     // Structures written against the contract search before they allocate. A peer library's
     // own structure (only_scheme) may allocate first and free at once: libcds's EllenBinTree
     // makes its leaf before it finds the key present.
@@ -242,17 +243,13 @@ void holds_the_nodes_its_requirements_state(const pairing_entry& p) {
   {
     const std::unique_ptr<erased_structure> set = d->make_structure();
     const std::unique_ptr<erased_handle> h = d->attach();
-    const auto held = [&d] {
-      const smr::counter_totals c = d->counters();
-      return c.allocated - c.retired - c.destroyed;
-    };
     const auto stated = [&r](std::uint64_t keys) { return r.nodes_per_key * keys + r.fixed_nodes; };
-    EXPECT_EQ(held(), stated(0)) << "empty";
+    EXPECT_EQ(nodes_held(*d), stated(0)) << "empty";
     for (std::uint64_t k = 0; k < 50; ++k) ASSERT_TRUE(set->insert(*h, 3 * k + 1));
-    EXPECT_EQ(held(), stated(50)) << "50 keys";
+    EXPECT_EQ(nodes_held(*d), stated(50)) << "50 keys";
     for (std::uint64_t k = 0; k < 50; k += 3) ASSERT_TRUE(set->remove(*h, 3 * k + 1));
-    EXPECT_EQ(held(), stated(33)) << "33 keys left";
-    EXPECT_LE(held(), *smr::live_nodes_bound(r, 33, 1));
+    EXPECT_EQ(nodes_held(*d), stated(33)) << "33 keys left";
+    EXPECT_LE(nodes_held(*d), *smr::live_nodes_bound(r, 33, 1));
   }
   expect_everything_reclaimed(*d);
 }
