@@ -69,6 +69,31 @@ class hazard_slots {
     }
   }
 
+  // DeRefLink into r (the contract's deref_into, schemes/scheme.hpp): republishes r's slot
+  // instead of taking another, so a traversal's hop touches no free-slot bookkeeping. The
+  // store that publishes the new node overwrites r's old hazard; a scan that still sees the old
+  // one keeps that node a little longer, nothing more. link must not lie in r's old node, which
+  // is unprotected from the publication on.
+  template <hazard_publication How = hazard_publication::seq_cst, class T>
+  [[gnu::always_inline]] void protect_into(hazard_ref<T>& r, const atomic_marked_ptr<T>& link) {
+    if (r.slot_ < 0) {
+      r = protect<How>(link);
+      return;
+    }
+    marked_ptr<T> p = link.load(std::memory_order_relaxed);
+    auto& hazard = published_[r.slot_];
+    while (p) {
+      const marked_ptr<T> q = publish_and_reread<How>(hazard, p.get(), link);
+      if (q.get() == p.get()) {
+        r.p_ = q;
+        return;
+      }
+      p = q;
+    }
+    r.reset();
+    r.p_ = p;  // null, but with the link's marks (a deleted last node's next is marked)
+  }
+
   // NewNode: claim a slot first (so a failure allocates nothing), allocate, protect. No fence:
   // no one can retire the node before the CAS that publishes it, which orders this store.
   // Release (not relaxed) pairs with a scan's acquire load of the slot: a scan that reads this

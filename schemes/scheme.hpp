@@ -14,6 +14,8 @@
 //   S::thread_handle(domain&)   RAII registration of the calling thread
 //   S::guard(thread_handle&)    the scope of one data-structure operation
 //   h.deref(link) -> ref        DeRefLink
+//   deref_into(h, r, link)      DeRefLink into an existing ref, reusing what it holds (optional
+//                               h.deref_into; see below)
 //   h.cas(link, exp, desired)   CompareAndSwapRef (marked_ptr values; desired is kept alive by
 //                               a ref the caller holds)
 //   h.store(link, value)        StoreRef, for links no other thread writes concurrently
@@ -139,6 +141,29 @@ template <class S>
 concept reports_availability = requires {
   { S::unavailable() } -> std::same_as<std::optional<std::string>>;
 };
+
+// Optional part of the contract, protection in place: `h.deref_into(r, link)` leaves r
+// protecting what link holds, as `r = h.deref(link)` would, but reuses what r holds for it (its
+// hazard or era slot), so that a traversal that carries its references along hop by hop takes
+// and gives back no slot per hop (folly's hazptr_holder::reset_protection). r's old node is
+// unprotected from the call on, so link must not lie in that node. Structures call the free
+// function deref_into(h, r, link), which uses the member where a scheme has one and otherwise
+// drops r's old reference first and then derefs (so it never needs one reference more than the
+// structure declared); existing schemes and plugins need no change.
+template <class H, class R, class L>
+concept derefs_in_place = requires(H& h, R& r, const L& l) {
+  h.deref_into(r, l);
+};
+
+template <class H, class R, class L>
+[[gnu::always_inline]] inline void deref_into(H& h, R& r, const L& l) {
+  if constexpr (derefs_in_place<H, R, L>) {
+    h.deref_into(r, l);
+  } else {
+    r.reset();
+    r = h.deref(l);
+  }
+}
 
 // Why S cannot run in this process, or std::nullopt (always, for a scheme without the hook).
 template <class S>

@@ -39,6 +39,13 @@ class slot_ref {
   T* operator->() const noexcept { return p_.get(); }
   explicit operator bool() const noexcept { return static_cast<bool>(p_); }
 
+  // Exchanges two references with their slots: nothing is taken or given back.
+  [[gnu::always_inline]] friend void swap(slot_ref& a, slot_ref& b) noexcept {
+    std::swap(a.p_, b.p_);
+    std::swap(a.owner_, b.owner_);
+    std::swap(a.slot_, b.slot_);
+  }
+
   // ReleaseRef: gives the slot back.
   [[gnu::always_inline]] void reset() noexcept {
     if (slot_ >= 0) owner_->release(slot_);

@@ -8,6 +8,8 @@
 //   deref/<scheme>         a guard, DeRefLink of one shared node, release of the reference
 //   alloc_retire/<scheme>  a guard, NewNode, DeleteNode; the reclamation retire triggers (scans,
 //                          epoch advances) is paid inside the loop, amortised
+//   heavy_fence/membarrier smr::sync::asymmetric_heavy_fence() alone: the cost of one hp_asym
+//                          scan's fence or one ebr_asym advance's, at 1..N threads fencing
 #pragma once
 
 #include <benchmark/benchmark.h>
@@ -23,6 +25,7 @@
 
 #include "harness/micro/micro_node.hpp"
 #include "schemes/scheme.hpp"
+#include "schemes/sync.hpp"
 
 namespace smrlab::micro {
 
@@ -190,6 +193,12 @@ void alloc_retire(benchmark::State& state) {
     state.counters["heavy_fences_per_retire"] =
         benchmark::Counter(rs.heavy_fences_per_retire, benchmark::Counter::kAvgThreads);
   }
+}
+
+// One heavy fence per iteration, in every thread of the run: with T threads, T fences run at
+// once, as when T threads scan together.
+inline void heavy_fence(benchmark::State& state) {
+  for (auto _ : state) smr::sync::asymmetric_heavy_fence();
 }
 
 }  // namespace smrlab::micro

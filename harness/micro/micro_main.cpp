@@ -1,6 +1,8 @@
 // smrlab_micro: registers guard/<scheme>, deref/<scheme> and alloc_retire/<scheme> for every
 // scheme of the generated registry (plugins included, with no edit here), each at the thread
-// counts of micro_thread_counts.hpp, and runs them with Google Benchmark's own command line
+// counts of micro_thread_counts.hpp, and heavy_fence/membarrier (the asymmetric fence's heavy
+// side, which hp_asym pays once per scan and ebr_asym once per epoch advance), and runs them with
+// Google Benchmark's own command line
 // (--help, --benchmark_filter, --benchmark_format=json, --benchmark_out, ...).
 #include <benchmark/benchmark.h>
 
@@ -46,6 +48,18 @@ void register_all(unsigned hardware_threads) {
   });
 }
 
+// The heavy side of smr::sync's asymmetric fence, on its own. Where it is unavailable the suite
+// says why and leaves it out, as it does the schemes that need it.
+void register_heavy_fence(unsigned hardware_threads) {
+  if (const auto& why = smr::sync::asymmetric_fence_unavailable()) {
+    std::fprintf(stderr, "smrlab_micro: skipping heavy_fence/membarrier: %s\n", why->c_str());
+    return;
+  }
+  auto* b = benchmark::RegisterBenchmark("heavy_fence/membarrier", &smrlab::micro::heavy_fence);
+  b->UseRealTime()->Unit(benchmark::kNanosecond);
+  for (const int t : smrlab::micro::thread_counts(hardware_threads, 0)) b->Threads(t);
+}
+
 void print_help() {
   std::printf(
       "smrlab_micro: Google Benchmark micro suite of the smrlab schemes (harness/micro/).\n"
@@ -53,6 +67,8 @@ void print_help() {
       "  guard/<scheme>         construct and destroy one operation guard\n"
       "  deref/<scheme>         a guard, a protected load of one shared node, its release\n"
       "  alloc_retire/<scheme>  a guard, make + retire; reclamation amortised inside retire\n"
+      "  heavy_fence/membarrier one asymmetric heavy fence (membarrier PRIVATE_EXPEDITED), what\n"
+      "                         hp_asym pays per scan and ebr_asym per epoch advance\n"
       "Times are wall-clock (real_time) per operation of all threads together.\n"
       "Google Benchmark's options:\n\n");
   benchmark::PrintDefaultHelp();
@@ -77,6 +93,7 @@ int main(int argc, char** argv) {
   benchmark::AddCustomContext("smrlab_build_type", SMRLAB_BUILD_TYPE);
   benchmark::AddCustomContext("smrlab_schemes", scheme_names());
   register_all(std::thread::hardware_concurrency());
+  register_heavy_fence(std::thread::hardware_concurrency());
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
   return 0;

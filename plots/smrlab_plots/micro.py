@@ -30,6 +30,7 @@ FAMILY_TITLES = {
     "guard": "guard: enter + leave an operation",
     "deref": "deref: guarded protected load + release",
     "alloc_retire": "alloc_retire: make + retire (+ reclaim)",
+    "heavy_fence": "heavy_fence: one membarrier (per hp_asym scan, ebr_asym advance)",
 }
 TIME_UNIT_NS = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
 COLUMNS = ["family", "scheme", "threads", "ns_per_op", "repetitions", "statistic"]

@@ -95,6 +95,25 @@ class era_slots {
     }
   }
 
+  // DeRefLink into r (deref_into, schemes/scheme.hpp): when r's slot already holds the era read
+  // after the pointer (published strongly, not by make()), r keeps it and nothing is counted or
+  // published: the same test as protect()'s, on r's slot. Otherwise r's old reference goes first
+  // (link must not lie in its node) and protect() finds a slot.
+  template <class T>
+  [[gnu::always_inline]] void protect_into(era_ref<T>& r, const atomic_marked_ptr<T>& link,
+                                           const sync::atomic<std::uint64_t>& clock) {
+    if (r.slot_ >= 0) {
+      // seq_cst loads: as in protect().
+      const marked_ptr<T> p = link.load(std::memory_order_seq_cst);
+      if (p && cached_[r.slot_] == clock.load(std::memory_order_seq_cst) && !weak(r.slot_)) {
+        r.p_ = p;
+        return;
+      }
+      r.reset();
+    }
+    r = protect(link, clock);
+  }
+
   // NewNode: born in era `e`, held under a slot holding `e`. Relaxed store: no one can retire the
   // node before the CAS that publishes it, whose release orders this store before any scan that
   // could free it. protect() does not rely on such a store (weak_).
@@ -323,6 +342,12 @@ struct hazard_eras : pointer_scheme_types {
     template <class T>
     ref<T> deref(const link<T>& l) {
       return slots_.protect(l, owner().clock());
+    }
+
+    // DeRefLink in place (deref_into, schemes/scheme.hpp): r keeps its slot.
+    template <class T>
+    void deref_into(ref<T>& r, const link<T>& l) {
+      slots_.protect_into(r, l, owner().clock());
     }
 
     // NewNode: born in the current era and protected like a dereferenced node. Relaxed load:

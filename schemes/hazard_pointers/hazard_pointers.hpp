@@ -127,6 +127,12 @@ struct hazard_pointers : pointer_scheme_types {
       return hazards_.protect(l);
     }
 
+    // DeRefLink in place (deref_into, schemes/scheme.hpp): r keeps its slot.
+    template <class T>
+    void deref_into(ref<T>& r, const link<T>& l) {
+      hazards_.protect_into(r, l);
+    }
+
     // NewNode: the fresh node is protected like a dereferenced one, so it stays safe to use
     // after it is published.
     template <class T, class... Args>

@@ -141,6 +141,12 @@ struct hp_asym : pointer_scheme_types {
       return hazards_.protect<hazard_publication::asymmetric>(l);
     }
 
+    // DeRefLink in place (deref_into, schemes/scheme.hpp): r keeps its slot.
+    template <class T>
+    void deref_into(ref<T>& r, const link<T>& l) {
+      hazards_.protect_into<hazard_publication::asymmetric>(r, l);
+    }
+
     // NewNode: the fresh node is protected like a dereferenced one.
     template <class T, class... Args>
     ref<T> make(Args&&... args) {

@@ -203,6 +203,12 @@ struct hprc {
       return hazards_.protect(l);
     }
 
+    // DeRefLink in place (deref_into, schemes/scheme.hpp): r keeps its slot.
+    template <class T>
+    void deref_into(ref<T>& r, const link<T>& l) {
+      hazards_.protect_into(r, l);
+    }
+
     // CompareAndSwapRef: on success, +1 on the new node (clearing its trace) and -1 on the old.
     // Counts change only when the pointer does (not for a change of mark alone).
     template <class T>

@@ -214,7 +214,7 @@ class harris_michael_list {
     ref cur;
   };
 
-  link& prev_link(const position& pos) noexcept { return pos.prev ? pos.prev->next : head_; }
+  link& prev_link(const position& pos) noexcept { return link_after(pos.prev); }
 
   enum class find_result { absent, found, retry };
 
@@ -226,35 +226,55 @@ class harris_michael_list {
     }
   }
 
-  // One pass from head_; retry when a validation or an unlinking CAS failed.
+  // One pass from head_; retry when a validation or an unlinking CAS failed. The pass keeps its
+  // three references in locals (not in pos, which the caller's frame holds) and moves them
+  // along with swaps: next takes over the reference a hop drops, and deref_into reuses its
+  // protection (a hazard or era slot) for the next node, so a hop takes and gives back none.
   find_result try_find(handle& h, key_type key, position& pos) {
-    pos.prev.reset();
+    using std::swap;
+    pos = position{};  // what a caller's pos held counts against k too
+    ref prev;
+    ref cur;
+    ref next;  // the reference the last hop dropped, reused for cur's successor
     // head_ is never marked, and deref re-reads it until it holds the node protected.
-    pos.cur = h.deref(head_);
+    deref_into(h, cur, head_);
     for (;;) {
-      if (!pos.cur) return find_result::absent;
-      ref next = h.deref(pos.cur->next);
+      if (!cur) return found_at(pos, prev, cur, find_result::absent);
+      deref_into(h, next, cur->next);  // next held prev's node, or nothing: not cur's
       // Validation: prev still holds <unmarked, cur> after next's protection became visible.
       // seq_cst: store-load with the hazard publication in deref (a seq_cst store this load
       // must not move above), and pairs with the seq_cst CASes that change the link.
-      if (prev_link(pos).load(std::memory_order_seq_cst) != marked_ptr<node>(pos.cur.get(), 0)) {
+      if (link_after(prev).load(std::memory_order_seq_cst) != marked_ptr<node>(cur.get(), 0)) {
         return find_result::retry;
       }
       if (!next.ptr().is_marked(deleted)) {
-        if (pos.cur->key >= key) {
-          return pos.cur->key == key ? find_result::found : find_result::absent;
+        if (cur->key >= key) {
+          return found_at(pos, prev, cur,
+                          cur->key == key ? find_result::found : find_result::absent);
         }
-        pos.prev = std::move(pos.cur);
+        swap(prev, cur);  // prev <- cur; cur holds the old prev until the next swap
       } else {
         // cur is deleted: unlink it. next is held by a reference, as the CAS requires.
-        if (!h.cas(prev_link(pos), marked_ptr<node>(pos.cur.get(), 0),
+        if (!h.cas(link_after(prev), marked_ptr<node>(cur.get(), 0),
                    marked_ptr<node>(next.get(), 0))) {
           return find_result::retry;
         }
-        h.retire(std::move(pos.cur));
+        h.retire(std::move(cur));
       }
-      pos.cur = std::move(next);  // its mark (cur's deleted bit) is ignored: only get() is used
+      // cur <- next (its mark, cur's deleted bit, is ignored: only get() is used); next <- the
+      // dropped reference.
+      swap(cur, next);
     }
+  }
+
+  // The link that points at the node after `prev` (head_ while there is none).
+  link& link_after(const ref& prev) noexcept { return prev ? prev->next : head_; }
+
+  // Where a pass stopped: moves its references into the caller's position.
+  static find_result found_at(position& pos, ref& prev, ref& cur, find_result r) noexcept {
+    pos.prev = std::move(prev);
+    pos.cur = std::move(cur);
+    return r;
   }
 
   // At rest: visits every node reachable from head_, with the value of its next link.

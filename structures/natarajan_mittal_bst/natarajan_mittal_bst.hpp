@@ -293,10 +293,15 @@ class natarajan_mittal_bst {
     }
   }
 
-  // Walks down from rec.leaf to a leaf. Returns false when a validation failed (restart).
+  // Walks down from rec.leaf to a leaf. Returns false when a validation failed (restart). The
+  // references move down with swaps, and `child` takes over the one a step drops, so that
+  // deref_into reuses its protection (a hazard or era slot) for the next child: a step takes and
+  // gives back none.
   bool descend(handle& h, key_type key, seek_record& rec) {
+    using std::swap;
+    ref child;  // the reference the last step dropped: an ancestor of rec.leaf, or nothing
     for (;;) {
-      ref child = h.deref(child_edge(*rec.leaf.get(), key));
+      deref_into(h, child, child_edge(*rec.leaf.get(), key));
       if (!child) return true;  // rec.leaf is a leaf
       if constexpr (!S::traits.traverses_deleted_nodes) {
         if (!still_in_tree(rec, child.ptr(), key)) return false;
@@ -304,13 +309,16 @@ class natarajan_mittal_bst {
       if ((rec.leaf_edge.mark() & tag) == 0) {
         // Entered through an untagged edge: the old parent becomes the ancestor, the current
         // node the successor (and the parent, which parent_ left empty says).
-        rec.ancestor = rec.parent_ ? std::move(rec.parent_) : std::move(rec.successor);
-        rec.successor = std::move(rec.leaf);
-        rec.parent_.reset();
+        if (rec.parent_) {  // the parent was not the successor: it takes the successor's place
+          rec.successor.reset();
+          swap(rec.successor, rec.parent_);
+        }
+        swap(rec.ancestor, rec.successor);  // ancestor <- the parent, successor <- the dropped
+        swap(rec.successor, rec.leaf);      // successor <- the node, leaf <- the dropped
       } else {
-        rec.parent_ = std::move(rec.leaf);
+        swap(rec.parent_, rec.leaf);  // parent_ <- the node, leaf <- the old parent_ (or none)
       }
-      rec.leaf = std::move(child);
+      swap(rec.leaf, child);  // leaf <- the child, child <- the dropped reference
       rec.leaf_edge = rec.leaf.ptr();
     }
   }

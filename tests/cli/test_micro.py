@@ -21,6 +21,10 @@ from pathlib import Path
 import pytest
 
 FAMILIES = ("guard", "deref", "alloc_retire")
+# The one benchmark that is not per scheme: the asymmetric fence's heavy side on its own.
+HEAVY_FENCE = ("heavy_fence", "membarrier")
+# The schemes whose availability is the heavy fence's (both need membarrier).
+FENCED_SCHEMES = ("hp_asym", "ebr_asym")
 TIMEOUT = 60
 # <family>/<scheme>/real_time/threads:<n>
 NAME = re.compile(
@@ -86,6 +90,17 @@ def schemes() -> dict[str, int]:
 
 
 @pytest.fixture(scope="module")
+def heavy_fence_available() -> bool | None:
+    """Whether membarrier is usable here, as `smrlab list` says of the schemes that need it;
+    None when this build has neither of them."""
+    p = run(smrlab_bin(), "list", "--format", "json")
+    assert p.returncode == 0, p.stderr
+    fenced = [bool(s["available"]) for s in json.loads(p.stdout)["schemes"]
+              if s["name"] in FENCED_SCHEMES]
+    return fenced[0] if fenced else None
+
+
+@pytest.fixture(scope="module")
 def listed_benchmarks() -> list[tuple[str, str, int]]:
     p = run(micro_bin(), "--benchmark_list_tests=true")
     assert p.returncode == 0, p.stderr
@@ -103,9 +118,31 @@ def test_every_listed_scheme_is_in_every_family_at_its_thread_counts(schemes, li
         for family in FAMILIES:
             threads = [t for f, s, t in listed_benchmarks if f == family and s == scheme]
             assert threads == expected_thread_counts(max_threads), (family, scheme, threads)
-    extra = {s for _, s, _ in listed_benchmarks} - set(schemes)
+    per_scheme = [b for b in listed_benchmarks if b[:2] != HEAVY_FENCE]
+    extra = {s for _, s, _ in per_scheme} - set(schemes)
     assert not extra, f"benchmarks of schemes smrlab list does not know: {extra}"
-    assert {f for f, _, _ in listed_benchmarks} == set(FAMILIES)
+    assert {f for f, _, _ in per_scheme} == set(FAMILIES)
+
+
+def test_the_heavy_fence_is_listed_exactly_where_the_schemes_that_need_it_can_run(
+        listed_benchmarks, heavy_fence_available):
+    fences = [t for f, s, t in listed_benchmarks if (f, s) == HEAVY_FENCE]
+    if heavy_fence_available is None:  # a build without hp_asym and ebr_asym
+        assert fences in ([], expected_thread_counts(0))
+    else:
+        assert fences == (expected_thread_counts(0) if heavy_fence_available else [])
+
+
+def test_a_heavy_fence_run_times_the_fence(tmp_path, heavy_fence_available):
+    if not heavy_fence_available:
+        pytest.skip("membarrier is unavailable here: the suite leaves heavy_fence out")
+    p = run(micro_bin(), "--benchmark_filter=^heavy_fence/", "--benchmark_min_time=0.01",
+            "--benchmark_format=json", cwd=tmp_path)
+    assert p.returncode == 0, p.stderr
+    entries = json.loads(p.stdout)["benchmarks"]
+    assert [int(e["threads"]) for e in entries] == expected_thread_counts(0)
+    for e in entries:
+        assert e["real_time"] > 0 and e["iterations"] > 0, e
 
 
 def test_a_json_run_has_one_entry_per_scheme_and_thread_count(tmp_path, schemes,

@@ -161,6 +161,57 @@ TYPED_TEST(scheme_contract, a_held_reference_keeps_its_node_alive_while_others_r
   EXPECT_EQ(d.counters().unreclaimed(), 0);
 }
 
+// deref_into (schemes/scheme.hpp), the scheme's own or the fallback: the reference follows each
+// link it is given, again and again within the structure's two references (a scheme that took a
+// slot per call and did not reuse the reference's would run out: hazard_slots throws), and a
+// null link keeps its marks, which the list reads off a deleted last node.
+TYPED_TEST(scheme_contract, deref_into_moves_a_reference_from_node_to_node_within_its_slots) {
+  using S = TypeParam;
+  using node = tracked_node<S>;
+  std::atomic<int> destroyed{0};
+  typename S::domain d(two_hazards());
+  {
+    typename S::thread_handle h(d);
+    typename S::template link<node> a_link;
+    typename S::template link<node> b_link;
+    typename S::template link<node> marked_null;
+    {
+      auto a = h.template make<node>(&destroyed, 1);
+      auto b = h.template make<node>(&destroyed, 2);
+      h.store(a_link, a.ptr());
+      h.store(b_link, b.ptr());
+    }
+    h.store(marked_null, smr::marked_ptr<node>(nullptr, 1));
+    {
+      const typename S::guard g(h);
+      typename S::template ref<node> other = h.deref(a_link);  // the second of two references
+      typename S::template ref<node> r;
+      for (int i = 0; i < 3 * static_cast<int>(smr::max_hazards_per_thread); ++i) {
+        smr::deref_into(h, r, i % 2 == 0 ? b_link : a_link);
+        ASSERT_TRUE(r);
+        EXPECT_EQ(r->value, i % 2 == 0 ? 2 : 1);
+        EXPECT_EQ(r.mark(), 0U);
+      }
+      smr::deref_into(h, r, marked_null);
+      EXPECT_FALSE(r);
+      EXPECT_EQ(r.mark(), 1U) << "deref_into dropped the marks of a null link";
+      smr::deref_into(h, r, b_link);
+      ASSERT_TRUE(r);
+      EXPECT_EQ(r->value, 2);
+      EXPECT_EQ(other->value, 1);
+    }
+    for (auto* l : {&a_link, &b_link}) {
+      const typename S::guard g(h);
+      auto n = h.deref(*l);
+      ASSERT_TRUE(h.cas(*l, n.ptr(), smr::marked_ptr<node>()));
+      h.retire(std::move(n));
+    }
+  }
+  d.reclaim_all_quiescent();
+  EXPECT_EQ(destroyed.load(), 2);
+  EXPECT_EQ(d.counters().unreclaimed(), 0);
+}
+
 TYPED_TEST(scheme_contract, concurrent_counter_sums_never_show_negative_garbage) {
   using S = TypeParam;
   using node = tracked_node<S>;
