@@ -184,6 +184,12 @@ int main(int argc, char** argv) {
   auto* o_seed = run->add_option("--seed", seed, "base random seed");
   auto* o_cap = run->add_option("--memory-cap", memory_cap,
                                 "stop a trial whose resident memory exceeds this, e.g. 4GiB");
+  std::string trial_timeout;
+  auto* o_timeout = run->add_option(
+      "--trial-timeout", trial_timeout,
+      "kill a trial's process still running after this long and write an error row for it, e.g. "
+      "10min (default auto: 60s + 10 x (warm-up + duration), none with --ops-per-thread; 0 = "
+      "never; applies to trials in child processes, not to --isolation none's own)");
   run->add_option("--out", out, "output folder (default results/<date>-<host>-<preset|adhoc>)");
   run->add_flag("--resume", cli.resume,
                 "continue an existing output folder, skipping finished trials");
@@ -342,6 +348,17 @@ int main(int argc, char** argv) {
       return 2;
     }
     o.memory_cap_bytes = *b;
+  }
+  if (o_timeout->count() != 0) {
+    const auto d = smrlab::parse_duration(trial_timeout);
+    if (!d && trial_timeout != "0" && trial_timeout != "0s") {
+      fmt::print(stderr,
+                 "smrlab run: bad --trial-timeout '{}': give a time such as 90s or 10min, or 0 "
+                 "for none\n",
+                 trial_timeout);
+      return 2;
+    }
+    o.trial_timeout_s = d.value_or(0.0);
   }
   o.only_trial = only_trial;
   o.out = out;

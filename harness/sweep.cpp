@@ -252,7 +252,7 @@ trial_outcome run_here(const sweep_context& ctx, const run_files& files, const p
   fill_result(row, r);
   row.set("allocator_detail", ctx.me.detail).set("binding", binding_of(r, p, *ctx.machine));
   append_series(files, row, r.timeseries);
-  test_only_die_before_row(row, ctx.o);
+  test_only_fail_before_row(row, ctx.o);
   append_row(files, row);
   record_trial_process(files, p, row.get("trial_id"), r);
   return {std::move(row), false};
@@ -264,9 +264,16 @@ csv_row row_of_dead_trial(csv_row row, const child_exit& how) {
   r.status = trial_status::error;
   r.valid = "unknown";
   r.teardown = "unknown";
-  r.message = how.signal != 0 || !how.started
-                  ? "the trial's process died: " + how.describe()
-                  : "the trial's process ended (" + how.describe() + ") without writing its row";
+  if (how.timed_out_s > 0) {
+    r.message = fmt::format(
+        "the trial's process was {} (an operation that never returns: a livelock or a lost "
+        "wakeup in the scheme or structure?); raise --trial-timeout if it was only slow",
+        how.describe());
+  } else {
+    r.message = how.signal != 0 || !how.started
+                    ? "the trial's process died: " + how.describe()
+                    : "the trial's process ended (" + how.describe() + ") without writing its row";
+  }
   fill_result(row, r);
   return row;
 }
@@ -284,7 +291,7 @@ trial_outcome run_in_child(const sweep_context& ctx, const run_files& files, con
   env.push_back(std::string(sweep_child_variable) + "=1");
   const child_exit how = run_child(
       child_arguments(ctx.o, ctx.scheme_names, ctx.structure_names, p.allocator, files.dir, id),
-      env, *ctx.interrupt);
+      env, *ctx.interrupt, trial_timeout_s(ctx.o));
   for (auto& written : rows_after(files.results, results_end)) {
     if (written.get("trial_id") == id) return {std::move(written), false};
   }
@@ -384,18 +391,18 @@ int run_allocator_children(const sweep_context& ctx, const sweep_plan& plan, con
                            const run_files& files, int worst) {
   for (const allocator_kind a : ctx.o.allocators) {
     if (a == ctx.me.kind || allocator_unavailable(a, ctx.me)) continue;
-    bool any = false;
+    std::size_t left = 0;
     for (std::size_t i = 0; i < plan.trials.size(); ++i) {
-      any |= plan.trials[i].allocator == a && !is_done(run, plan.rows[i]);
+      left += plan.trials[i].allocator == a && !is_done(run, plan.rows[i]) ? 1 : 0;
     }
-    if (!any) continue;
+    if (left == 0) continue;
     fmt::print(stderr, "smrlab: running the {} trials in a child process (LD_PRELOAD={})\n",
                to_string(a), preload_library(a).value_or(""));
     std::vector<std::string> env = environment_for(a);
     env.push_back(std::string(sweep_child_variable) + "=1");
     const child_exit how =
         run_child(child_arguments(ctx.o, ctx.scheme_names, ctx.structure_names, a, files.dir), env,
-                  *ctx.interrupt);
+                  *ctx.interrupt, trial_timeout_s(ctx.o) * static_cast<double>(left));
     if (how.interrupted() || ctx.interrupt->load()) {
       fmt::print(stderr,
                  "\nsmrlab: interrupted; the finished rows are in {}; continue with --resume\n",

@@ -74,6 +74,9 @@ struct sweep_options {
   double sample_interval_s = 0.001;
   std::uint64_t seed = 1;
   std::uint64_t memory_cap_bytes = 0;
+  // The most a trial's child process may run before the sweep kills it and writes an error row
+  // for it (--trial-timeout): < 0 = auto (trial_timeout_s()), 0 = never.
+  double trial_timeout_s = -1;
   std::string label = "adhoc";  // names the default output folder
   std::filesystem::path out;    // empty: results/<date>-<host>-<label>
   bool resume = false;

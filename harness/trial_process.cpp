@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <poll.h>
+#include <pthread.h>
 #include <spawn.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -9,9 +10,11 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <system_error>
 
 #include "harness/string_lists.hpp"
@@ -41,34 +44,65 @@ pid_t spawn_self(const std::vector<std::string>& args, const std::vector<std::st
 
 // Waits until the child `pid` has exited, passing an interrupt on to it. A pidfd wakes the wait
 // the moment the child exits; a signal to this process (Ctrl-C) ends poll() early with EINTR.
-void await_exit(pid_t pid, const std::atomic<bool>& interrupt) {
+// Kills the child (SIGKILL) once it runs past `timeout_s` (> 0), or interrupt_grace_s after it
+// was passed the interrupt; returns the deadline it was killed at, else 0.
+double await_exit(pid_t pid, const std::atomic<bool>& interrupt, double timeout_s) {
   const int fd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
-  if (fd < 0) return;  // an old kernel: waitpid alone (the child still gets a terminal's Ctrl-C)
-  bool passed_on = false;
+  if (fd < 0) return 0;  // an old kernel: waitpid alone (the child still gets a terminal's Ctrl-C)
+  using clock = std::chrono::steady_clock;
+  const auto start = clock::now();
+  std::optional<clock::time_point> interrupted_at;
+  double killed_at = 0;
   for (;;) {
     pollfd p{fd, POLLIN, 0};
     const int n = ::poll(&p, 1, 100);
     if (n > 0) break;
     if (n < 0 && errno != EINTR) break;
-    if (!passed_on && interrupt.load()) {
+    const auto now = clock::now();
+    if (!interrupted_at && interrupt.load()) {
       ::kill(pid, SIGINT);
-      passed_on = true;
+      interrupted_at = now;
+    }
+    const double ran = std::chrono::duration<double>(now - start).count();
+    const bool past_deadline = timeout_s > 0 && ran > timeout_s;
+    const bool past_grace =
+        interrupted_at &&
+        std::chrono::duration<double>(now - *interrupted_at).count() > interrupt_grace_s;
+    if (killed_at == 0 && (past_deadline || past_grace)) {
+      ::kill(pid, SIGKILL);
+      killed_at = past_deadline ? timeout_s : ran;
     }
   }
   ::close(fd);
+  return killed_at;
 }
 
 }  // namespace
 
 bool is_sweep_child() { return std::getenv(sweep_child_variable) != nullptr; }
 
-void test_only_die_before_row(const csv_row& row, const sweep_options& o) {
-  const char* target = std::getenv(test_die_variable);
-  if (target == nullptr || o.only_trial.empty()) return;
-  if (row.get("scheme") + "/" + row.get("trial") != target) return;
-  ::prctl(PR_SET_DUMPABLE, 0);
-  std::signal(SIGSEGV, SIG_DFL);
-  std::raise(SIGSEGV);
+void test_only_fail_before_row(const csv_row& row, const sweep_options& o) {
+  if (o.only_trial.empty()) return;
+  const std::string which = row.get("scheme") + "/" + row.get("trial");
+  if (const char* target = std::getenv(test_die_variable); target != nullptr && which == target) {
+    ::prctl(PR_SET_DUMPABLE, 0);
+    std::signal(SIGSEGV, SIG_DFL);
+    std::raise(SIGSEGV);
+  }
+  if (const char* target = std::getenv(test_hang_variable); target != nullptr && which == target) {
+    sigset_t deaf;
+    sigemptyset(&deaf);
+    sigaddset(&deaf, SIGINT);
+    sigaddset(&deaf, SIGTERM);
+    ::pthread_sigmask(SIG_BLOCK, &deaf, nullptr);
+    for (;;) ::pause();
+  }
+}
+
+double trial_timeout_s(const sweep_options& o) {
+  if (o.trial_timeout_s >= 0) return o.trial_timeout_s;
+  if (o.mode != run_mode::duration) return 0;
+  return 60.0 + 10.0 * (o.warmup_s + o.duration_s);
 }
 
 std::vector<std::string> child_arguments(const sweep_options& o,
@@ -118,6 +152,7 @@ std::vector<std::string> child_arguments(const sweep_options& o,
 
 std::string child_exit::describe() const {
   if (!started) return "could not be started";
+  if (timed_out_s > 0) return fmt::format("still running after {:g} s: killed", timed_out_s);
   if (signal != 0) {
     const char* name = ::sigdescr_np(signal);
     return fmt::format("signal {} ({})", signal, name != nullptr ? name : "unknown signal");
@@ -126,12 +161,12 @@ std::string child_exit::describe() const {
 }
 
 child_exit run_child(const std::vector<std::string>& args, const std::vector<std::string>& env,
-                     const std::atomic<bool>& interrupt) {
+                     const std::atomic<bool>& interrupt, double timeout_s) {
   child_exit out;
   const pid_t pid = spawn_self(args, env);
   if (pid < 0) return out;
   out.started = true;
-  await_exit(pid, interrupt);
+  out.timed_out_s = await_exit(pid, interrupt, timeout_s);
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0) {
     if (errno != EINTR) return out;

@@ -29,7 +29,16 @@ bool is_sweep_child();
 // the process kills itself with SIGSEGV after writing the trial's samples and before writing its
 // row: the worst moment, a deterministic stand-in for a trial that crashes. No core is dumped.
 inline constexpr const char* test_die_variable = "SMRLAB_TEST_DIE_BEFORE_ROW";
-void test_only_die_before_row(const csv_row& row, const sweep_options& o);
+// TEST ONLY, likewise: SMRLAB_TEST_HANG_BEFORE_ROW="SCHEME/TRIAL" makes that trial's process
+// block SIGINT and SIGTERM and sleep for good at the same moment: a stand-in for an operation
+// that never returns (a livelock in a scheme under test), which only --trial-timeout ends.
+inline constexpr const char* test_hang_variable = "SMRLAB_TEST_HANG_BEFORE_ROW";
+void test_only_fail_before_row(const csv_row& row, const sweep_options& o);
+
+// The deadline of one trial's process: --trial-timeout, or by default (auto) 60 s plus ten
+// times the trial's warm-up and measured time in duration mode (room for prefill, start-up and a
+// loaded machine), and none in ops mode, whose length the options do not bound. 0 = none.
+double trial_timeout_s(const sweep_options& o);
 
 // The command line of a child that runs allocator `a`'s trials (all of them, or with
 // `only_trial` just that one) into folder `dir`: every sweep option in the form main.cpp parses,
@@ -43,18 +52,26 @@ std::vector<std::string> child_arguments(const sweep_options& o,
 // How a child ended.
 struct child_exit {
   bool started = false;
-  int code = -1;   // exit status when it exited
-  int signal = 0;  // the signal that killed it, else 0
+  int code = -1;           // exit status when it exited
+  int signal = 0;          // the signal that killed it, else 0
+  double timed_out_s = 0;  // > 0: it ran past this deadline and was killed (SIGKILL)
 
-  bool interrupted() const { return code == 130 || signal == 2; }  // SIGINT
-  // "exit status 3", "signal 11 (Segmentation fault)", "could not be started".
+  bool interrupted() const { return timed_out_s == 0 && (code == 130 || signal == 2); }  // SIGINT
+  // "exit status 3", "signal 11 (Segmentation fault)", "could not be started", "still running
+  // after 5 s: killed".
   std::string describe() const;
 };
 
+// How long a child that was passed an interrupt (SIGINT) has to stop before it is killed: a trial
+// stops at its workers' next operation boundary, so one that does not within this long has an
+// operation that never returns.
+inline constexpr double interrupt_grace_s = 10.0;
+
 // Runs this binary again with `args` and environment `env` (entries "NAME=value"), and waits.
 // When `interrupt` becomes true meanwhile (Ctrl-C or SIGTERM reached only this process), the
-// child is sent SIGINT, so that it stops its trial as the sweep would.
+// child is sent SIGINT, so that it stops its trial as the sweep would, and SIGKILL if it has not
+// stopped interrupt_grace_s later. A child still running after `timeout_s` (> 0) is killed.
 child_exit run_child(const std::vector<std::string>& args, const std::vector<std::string>& env,
-                     const std::atomic<bool>& interrupt);
+                     const std::atomic<bool>& interrupt, double timeout_s = 0);
 
 }  // namespace smrlab

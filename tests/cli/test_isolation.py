@@ -6,7 +6,9 @@ process-isolated sweep and --resume finishes it. The binary under test is named 
 
 A child is made to die with the test-only environment variable SMRLAB_TEST_DIE_BEFORE_ROW=
 SCHEME/TRIAL: a child running that one trial kills itself with SIGSEGV after writing the trial's
-samples and before writing its row.
+samples and before writing its row. SMRLAB_TEST_HANG_BEFORE_ROW=SCHEME/TRIAL makes it hang there
+instead, deaf to SIGINT and SIGTERM: a stand-in for an operation that never returns, which only
+--trial-timeout (or the grace after an interrupt) ends.
 """
 
 from __future__ import annotations
@@ -28,6 +30,19 @@ ROWS = 4  # 2 schemes x 2 trials
 
 def meta_of(out: Path) -> dict:
     return json.loads((out / "meta.json").read_text(encoding="utf-8"))
+
+
+def trial_ids_sampled(series: Path) -> set[str]:
+    """The trial_ids in the complete lines of a timeseries.csv being written (none if absent)."""
+    try:
+        lines = series.read_text(encoding="utf-8").split("\n")[:-1]
+    except FileNotFoundError:
+        return set()
+    if not lines:
+        return set()
+    column = lines[0].split(",").index("trial_id")
+    return {cells[column] for cells in (line.split(",") for line in lines[1:])
+            if len(cells) > column}
 
 
 def run_mode(tmp_path: Path, mode: str, *extra: str, env: dict | None = None):
@@ -104,6 +119,28 @@ def test_a_child_that_dies_becomes_an_error_row_and_the_sweep_goes_on(tmp_path):
     assert f"{ROWS} of {ROWS} trials already done" in p.stderr, describe(p)
 
 
+def test_a_child_that_hangs_is_killed_at_the_trial_timeout_and_the_sweep_goes_on(tmp_path):
+    env = dict(os.environ, SMRLAB_TEST_HANG_BEFORE_ROW="ebr/1")
+    p, out = run_mode(tmp_path, "process", "--trial-timeout", "2s", env=env)
+    assert p.returncode == 1, describe(p)
+    assert f"{ROWS} trial(s) written" in p.stderr, describe(p)
+    rows = read_dicts(out / "results.csv")
+    assert len(rows) == ROWS
+    (hung,) = [r for r in rows if (r["scheme"], r["trial"]) == ("ebr", "1")]
+    assert hung["status"] == "error", hung
+    assert "still running after 2 s: killed" in hung["message"], hung
+    assert "--trial-timeout" in hung["message"], hung
+    others = [r for r in rows if r is not hung]
+    assert all(did_work(r) for r in others), others
+
+
+def test_a_bad_trial_timeout_is_refused(tmp_path):
+    p, out = run_mode(tmp_path, "process", "--trial-timeout", "soon")
+    assert p.returncode == 2, describe(p)
+    assert p.stderr.count("\n") == 1 and "--trial-timeout" in p.stderr, describe(p)
+    assert not out.exists()
+
+
 def test_the_die_variable_is_ignored_without_process_isolation(tmp_path):
     # It is a test hook for the children of a process-isolated sweep only.
     env = dict(os.environ, SMRLAB_TEST_DIE_BEFORE_ROW="ebr/1")
@@ -147,6 +184,45 @@ def test_ctrl_c_stops_a_process_isolated_sweep_and_resume_finishes_it(tmp_path):
     assert all(did_work(r) and r["isolation"] == "process" for r in rows), rows
     series = read_dicts(tmp_path / "OUT" / "timeseries.csv")
     assert {s["trial_id"] for s in series} == {r["trial_id"] for r in rows}
+
+
+def test_ctrl_c_ends_a_sweep_whose_child_does_not_stop(tmp_path):
+    # The child is deaf to the SIGINT its parent passes on (an operation that never returns):
+    # the parent kills it after the grace period and stops, as for any interrupt.
+    args = ["run", "--schemes", "ebr", "--structures", "treiber_stack", "--threads", "1",
+            "--trials", "2", "--duration", "30ms", "--warmup", "5ms", "--prefill", "50",
+            "--isolation", "process", "--out", "OUT"]
+    results = tmp_path / "OUT" / "results.csv"
+    env = dict(os.environ, SMRLAB_TEST_HANG_BEFORE_ROW="ebr/2")
+    with (tmp_path / "stderr.txt").open("w") as stderr:
+        proc = subprocess.Popen([smrlab_bin(), *args], cwd=tmp_path, env=env,
+                                stdout=subprocess.DEVNULL, stderr=stderr)
+        try:
+            deadline = time.monotonic() + 60
+            while data_rows_written(results) < 1:
+                assert proc.poll() is None, f"smrlab exited early with {proc.returncode}"
+                assert time.monotonic() < deadline, "no row written within 60 s"
+                time.sleep(0.02)
+            # The second trial's samples are written just before its child hangs.
+            series = tmp_path / "OUT" / "timeseries.csv"
+            while len(trial_ids_sampled(series)) < 2:
+                assert proc.poll() is None, f"smrlab exited early with {proc.returncode}"
+                assert time.monotonic() < deadline, "the second trial wrote no samples in 60 s"
+                time.sleep(0.02)
+            time.sleep(0.2)
+            proc.send_signal(signal.SIGINT)
+            rc = proc.wait(timeout=90)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    err = (tmp_path / "stderr.txt").read_text(encoding="utf-8")
+    assert rc == 130, f"exit {rc}\n{err}"
+    rows = read_dicts(results)
+    assert [r["trial"] for r in rows] == ["1"], rows
+    p = smrlab(tmp_path, *args, "--resume")
+    assert p.returncode == 0, describe(p)
+    assert sorted(r["trial"] for r in read_dicts(results)) == ["1", "2"]
 
 
 def test_allocators_under_none_run_in_one_child_each(tmp_path):
