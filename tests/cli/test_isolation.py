@@ -121,14 +121,14 @@ def test_a_child_that_dies_becomes_an_error_row_and_the_sweep_goes_on(tmp_path):
 
 def test_a_child_that_hangs_is_killed_at_the_trial_timeout_and_the_sweep_goes_on(tmp_path):
     env = dict(os.environ, SMRLAB_TEST_HANG_BEFORE_ROW="ebr/1")
-    p, out = run_mode(tmp_path, "process", "--trial-timeout", "2s", env=env)
+    p, out = run_mode(tmp_path, "process", "--trial-timeout", "6s", env=env)
     assert p.returncode == 1, describe(p)
     assert f"{ROWS} trial(s) written" in p.stderr, describe(p)
     rows = read_dicts(out / "results.csv")
     assert len(rows) == ROWS
     (hung,) = [r for r in rows if (r["scheme"], r["trial"]) == ("ebr", "1")]
     assert hung["status"] == "error", hung
-    assert "still running after 2 s: killed" in hung["message"], hung
+    assert "still running after 6 s: killed" in hung["message"], hung
     assert "--trial-timeout" in hung["message"], hung
     others = [r for r in rows if r is not hung]
     assert all(did_work(r) for r in others), others
@@ -149,27 +149,34 @@ def test_the_die_variable_is_ignored_without_process_isolation(tmp_path):
     assert all(did_work(r) for r in read_dicts(out / "results.csv"))
 
 
+def interrupt_once(tmp_path: Path, args: list[str], ready, env: dict | None = None,
+                   wait_s: float = 30) -> tuple[int, str]:
+    """Starts `smrlab *args` in tmp_path, sends it SIGINT (to the parent only: it passes it on
+    to its child) once ready() is true, and returns its exit status and stderr."""
+    with (tmp_path / "stderr.txt").open("w") as stderr:
+        proc = subprocess.Popen([smrlab_bin(), *args], cwd=tmp_path, env=env,
+                                stdout=subprocess.DEVNULL, stderr=stderr)
+        try:
+            deadline = time.monotonic() + 60
+            while not ready():
+                assert proc.poll() is None, f"smrlab exited early with {proc.returncode}"
+                assert time.monotonic() < deadline, "not ready to interrupt within 60 s"
+                time.sleep(0.02)
+            proc.send_signal(signal.SIGINT)
+            rc = proc.wait(timeout=wait_s)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    return rc, (tmp_path / "stderr.txt").read_text(encoding="utf-8")
+
+
 def test_ctrl_c_stops_a_process_isolated_sweep_and_resume_finishes_it(tmp_path):
     args = ["run", "--schemes", "ebr", "--structures", "treiber_stack", "--threads", "1",
             "--trials", "4", "--duration", "500ms", "--warmup", "10ms", "--prefill", "50",
             "--isolation", "process", "--out", "OUT"]
     results = tmp_path / "OUT" / "results.csv"
-    with (tmp_path / "stderr.txt").open("w") as stderr:
-        proc = subprocess.Popen([smrlab_bin(), *args], cwd=tmp_path,
-                                stdout=subprocess.DEVNULL, stderr=stderr)
-        try:
-            deadline = time.monotonic() + 60
-            while data_rows_written(results) < 1:
-                assert proc.poll() is None, f"smrlab exited early with {proc.returncode}"
-                assert time.monotonic() < deadline, "no row written within 60 s"
-                time.sleep(0.02)
-            proc.send_signal(signal.SIGINT)  # to the parent only: it passes it on to the child
-            rc = proc.wait(timeout=30)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-    err = (tmp_path / "stderr.txt").read_text(encoding="utf-8")
+    rc, err = interrupt_once(tmp_path, args, lambda: data_rows_written(results) >= 1)
     assert rc == 130, f"exit {rc}\n{err}"
     assert "--resume" in err, err
     rows = read_dicts(results)
@@ -193,30 +200,11 @@ def test_ctrl_c_ends_a_sweep_whose_child_does_not_stop(tmp_path):
             "--trials", "2", "--duration", "30ms", "--warmup", "5ms", "--prefill", "50",
             "--isolation", "process", "--out", "OUT"]
     results = tmp_path / "OUT" / "results.csv"
+    # The second trial's samples are written just before its child hangs.
+    series = tmp_path / "OUT" / "timeseries.csv"
     env = dict(os.environ, SMRLAB_TEST_HANG_BEFORE_ROW="ebr/2")
-    with (tmp_path / "stderr.txt").open("w") as stderr:
-        proc = subprocess.Popen([smrlab_bin(), *args], cwd=tmp_path, env=env,
-                                stdout=subprocess.DEVNULL, stderr=stderr)
-        try:
-            deadline = time.monotonic() + 60
-            while data_rows_written(results) < 1:
-                assert proc.poll() is None, f"smrlab exited early with {proc.returncode}"
-                assert time.monotonic() < deadline, "no row written within 60 s"
-                time.sleep(0.02)
-            # The second trial's samples are written just before its child hangs.
-            series = tmp_path / "OUT" / "timeseries.csv"
-            while len(trial_ids_sampled(series)) < 2:
-                assert proc.poll() is None, f"smrlab exited early with {proc.returncode}"
-                assert time.monotonic() < deadline, "the second trial wrote no samples in 60 s"
-                time.sleep(0.02)
-            time.sleep(0.2)
-            proc.send_signal(signal.SIGINT)
-            rc = proc.wait(timeout=90)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-    err = (tmp_path / "stderr.txt").read_text(encoding="utf-8")
+    rc, err = interrupt_once(tmp_path, args, lambda: len(trial_ids_sampled(series)) >= 2,
+                             env=env, wait_s=90)
     assert rc == 130, f"exit {rc}\n{err}"
     rows = read_dicts(results)
     assert [r["trial"] for r in rows] == ["1"], rows
