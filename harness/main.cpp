@@ -289,13 +289,13 @@ int main(int argc, char** argv) {
     o.ops_per_thread = ops_per_thread;
   }
   if (o_warmup->count() != 0) {
-    const auto d = smrlab::parse_duration(warmup);
-    if (!d && warmup != "0" && warmup != "0s") {
+    const auto d = smrlab::parse_duration_or_zero(warmup);
+    if (!d) {
       fmt::print(stderr, "smrlab run: bad --warmup '{}': give a time such as 100ms, or 0\n",
                  warmup);
       return 2;
     }
-    o.warmup_s = d.value_or(0.0);
+    o.warmup_s = *d;
   }
   if (o_prefill->count() != 0) o.prefill = prefill;
   if (o_mix->count() != 0 && !parse_each(mixes, smrlab::parse_op_mix, "--mix", o.mixes)) {
@@ -329,15 +329,15 @@ int main(int argc, char** argv) {
   }
   if (o_isolation->count() != 0) o.isolation = *smrlab::parse_isolation(isolation);
   if (o_sample_interval->count() != 0) {
-    const auto d = smrlab::parse_duration(sample_interval);
-    if (!d && sample_interval != "0" && sample_interval != "0s") {
+    const auto d = smrlab::parse_duration_or_zero(sample_interval);
+    if (!d) {
       fmt::print(stderr,
                  "smrlab run: bad --sample-interval '{}': give a time such as 1ms or 10ms, or 0 "
                  "for no sampler\n",
                  sample_interval);
       return 2;
     }
-    o.sample_interval_s = d.value_or(0.0);
+    o.sample_interval_s = *d;
   }
   if (o_seed->count() != 0) o.seed = seed;
   if (o_cap->count() != 0) {
@@ -350,15 +350,15 @@ int main(int argc, char** argv) {
     o.memory_cap_bytes = *b;
   }
   if (o_timeout->count() != 0) {
-    const auto d = smrlab::parse_duration(trial_timeout);
-    if (!d && trial_timeout != "0" && trial_timeout != "0s") {
+    const auto d = smrlab::parse_duration_or_zero(trial_timeout);
+    if (!d) {
       fmt::print(stderr,
                  "smrlab run: bad --trial-timeout '{}': give a time such as 90s or 10min, or 0 "
                  "for none\n",
                  trial_timeout);
       return 2;
     }
-    o.trial_timeout_s = d.value_or(0.0);
+    o.trial_timeout_s = *d;
   }
   o.only_trial = only_trial;
   o.out = out;

@@ -92,13 +92,8 @@ std::string error(fmt::format_string<Args...> f, Args&&... args) {
 
 std::optional<std::string> parse_time(const std::string& text, const char* option, bool zero_ok,
                                       double& out) {
-  const auto d = parse_duration(text);
-  if (d) {
+  if (const auto d = zero_ok ? parse_duration_or_zero(text) : parse_duration(text)) {
     out = *d;
-    return std::nullopt;
-  }
-  if (zero_ok && (text == "0" || text == "0s")) {
-    out = 0;
     return std::nullopt;
   }
   return error("bad {} '{}': give {}", option, text,

@@ -118,7 +118,7 @@ void load_preset(const std::string& path, sweep_options& o) {
   }
   if (const auto* n = t.get("warmup")) {
     const auto s = n->value<std::string>();
-    if (s && (*s == "0" || *s == "0s")) {
+    if (s && parse_duration_or_zero(*s) == 0.0) {
       o.warmup_s = 0;
     } else {
       o.warmup_s = seconds(path, *n, "warmup");
@@ -180,7 +180,7 @@ void load_preset(const std::string& path, sweep_options& o) {
     const auto s = n->value<std::string>();
     if (n->is_integer() && n->value<std::int64_t>() == 0) {
       o.sample_interval_s = 0;
-    } else if (s && (*s == "0" || *s == "0s")) {
+    } else if (s && parse_duration_or_zero(*s) == 0.0) {
       o.sample_interval_s = 0;
     } else {
       o.sample_interval_s = seconds(path, *n, "sample_interval");

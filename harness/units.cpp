@@ -30,6 +30,11 @@ std::optional<double> parse_duration(std::string_view s) {
   return std::nullopt;
 }
 
+std::optional<double> parse_duration_or_zero(std::string_view s) {
+  if (s == "0" || s == "0s") return 0.0;
+  return parse_duration(s);
+}
+
 std::optional<std::uint64_t> parse_size(std::string_view s) {
   const auto nu = number_and_unit(s);
   if (!nu) return std::nullopt;

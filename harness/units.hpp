@@ -11,6 +11,8 @@ namespace smrlab {
 
 // Seconds, or nullopt if `s` is not a positive number followed by ms, s, m or h.
 std::optional<double> parse_duration(std::string_view s);
+// The same, and 0 for "0" or "0s": for the options where zero means none or off.
+std::optional<double> parse_duration_or_zero(std::string_view s);
 // Bytes, or nullopt if `s` is not a number optionally followed by K, M, G, KiB, MiB, GiB (or B).
 std::optional<std::uint64_t> parse_size(std::string_view s);
 std::string format_seconds(double s);  // "1:05" or "0:07"

@@ -16,6 +16,16 @@ TEST(units, durations) {
   EXPECT_FALSE(smrlab::parse_duration("1 s").has_value());
 }
 
+TEST(units, durations_or_zero) {
+  EXPECT_DOUBLE_EQ(*smrlab::parse_duration_or_zero("0"), 0.0);
+  EXPECT_DOUBLE_EQ(*smrlab::parse_duration_or_zero("0s"), 0.0);
+  EXPECT_DOUBLE_EQ(*smrlab::parse_duration_or_zero("90s"), 90.0);
+  EXPECT_DOUBLE_EQ(*smrlab::parse_duration_or_zero("10min"), 600.0);
+  EXPECT_FALSE(smrlab::parse_duration_or_zero("0ms").has_value());
+  EXPECT_FALSE(smrlab::parse_duration_or_zero("-0s").has_value());
+  EXPECT_FALSE(smrlab::parse_duration_or_zero("soon").has_value());
+}
+
 TEST(units, sizes) {
   EXPECT_EQ(*smrlab::parse_size("4GiB"), 4ULL << 30U);
   EXPECT_EQ(*smrlab::parse_size("512MiB"), 512ULL << 20U);
