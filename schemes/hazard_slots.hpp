@@ -54,19 +54,15 @@ class hazard_slots {
   // hazard_publication::asymmetric the store-load ordering comes from the scan's heavy fence.
   template <hazard_publication How = hazard_publication::seq_cst, class T>
   hazard_ref<T> protect(const atomic_marked_ptr<T>& link) {
-    marked_ptr<T> p = link.load(std::memory_order_relaxed);
+    const marked_ptr<T> p = link.load(std::memory_order_relaxed);
     if (!p) return hazard_ref<T>(p, this, -1);
     const int i = take();
-    auto& hazard = published_[i];
-    for (;;) {
-      const marked_ptr<T> q = publish_and_reread<How>(hazard, p.get(), link);
-      if (q.get() == p.get()) return hazard_ref<T>(q, this, i);
-      p = q;
-      if (!p) {
-        release(i);
-        return hazard_ref<T>(p, this, -1);
-      }
+    const marked_ptr<T> q = publish_until_held<How>(published_[i], p, link);
+    if (!q) {
+      release(i);
+      return hazard_ref<T>(q, this, -1);
     }
+    return hazard_ref<T>(q, this, i);
   }
 
   // DeRefLink into r (the contract's deref_into, schemes/scheme.hpp): republishes r's slot
@@ -80,18 +76,10 @@ class hazard_slots {
       r = protect<How>(link);
       return;
     }
-    marked_ptr<T> p = link.load(std::memory_order_relaxed);
-    auto& hazard = published_[r.slot_];
-    while (p) {
-      const marked_ptr<T> q = publish_and_reread<How>(hazard, p.get(), link);
-      if (q.get() == p.get()) {
-        r.p_ = q;
-        return;
-      }
-      p = q;
-    }
-    r.reset();
-    r.p_ = p;  // null, but with the link's marks (a deleted last node's next is marked)
+    marked_ptr<T> q = link.load(std::memory_order_relaxed);
+    if (q) q = publish_until_held<How>(published_[r.slot_], q, link);
+    if (!q) r.reset();
+    r.p_ = q;  // a null keeps the link's marks (a deleted last node's next is marked)
   }
 
   // NewNode: claim a slot first (so a failure allocates nothing), allocate, protect. No fence:
@@ -111,6 +99,19 @@ class hazard_slots {
     }
     published_[i].store(p, std::memory_order_release);
     return hazard_ref<T>(marked_ptr<T>(p), this, i);
+  }
+
+  // Publishes p (non-null, read from link) in `hazard` and re-reads link until it still holds
+  // the published node; returns what it holds then, or the null it came to (with its marks).
+  template <hazard_publication How, class T>
+  [[gnu::always_inline]] static marked_ptr<T> publish_until_held(sync::atomic<const void*>& hazard,
+                                                                 marked_ptr<T> p,
+                                                                 const atomic_marked_ptr<T>& link) {
+    for (;;) {
+      const marked_ptr<T> q = publish_and_reread<How>(hazard, p.get(), link);
+      if (q.get() == p.get() || !q) return q;
+      p = q;
+    }
   }
 
   // One publication and the validating re-read.

@@ -137,7 +137,7 @@ class harris_michael_list {
       // `fresh` is not shared yet; the successor is protected by pos.cur (link-counting schemes
       // count this link on it).
       h.store(fresh->next, at);
-      if (h.cas(prev_link(pos), at, fresh.ptr())) return true;
+      if (h.cas(link_after(pos.prev), at, fresh.ptr())) return true;
     }
   }
 
@@ -153,7 +153,7 @@ class harris_michael_list {
       const marked_ptr<node> clean_next(next.get(), 0);
       // The linearisation point: mark cur's next (its pointer stays; no count changes).
       if (!h.cas(pos.cur->next, clean_next, clean_next.with_mark(deleted))) continue;
-      if (h.cas(prev_link(pos), marked_ptr<node>(pos.cur.get(), 0), clean_next)) {
+      if (h.cas(link_after(pos.prev), marked_ptr<node>(pos.cur.get(), 0), clean_next)) {
         next.reset();
         pos.prev.reset();
         h.retire(std::move(pos.cur));
@@ -213,8 +213,6 @@ class harris_michael_list {
     ref prev;
     ref cur;
   };
-
-  link& prev_link(const position& pos) noexcept { return link_after(pos.prev); }
 
   enum class find_result { absent, found, retry };
 
