@@ -104,7 +104,8 @@ int main(int argc, char** argv) {
   auto* run = app.add_subcommand("run", "run a sweep and append one CSV row per trial");
   smrlab::sweep_options cli;
   std::string preset, duration, warmup, memory_cap, membind, topology_source;
-  std::vector<std::string> schemes, structures, mixes, dists, pins, allocators, faults, threads;
+  std::vector<std::string> schemes, structures, mixes, dists, pins, allocators, faults, threads,
+      frees;
   std::vector<std::uint64_t> key_ranges;
   std::string shard;
   unsigned trials = 1;
@@ -160,6 +161,12 @@ int main(int argc, char** argv) {
                                   "(N of the threads parked inside an operation for the whole "
                                   "trial: the stall experiment)")
                       ->delimiter(',');
+  auto* o_free = run->add_option("--free", frees,
+                                 "when the schemes with batches free what is safe, comma list "
+                                 "to sweep: batch (default: the whole batch at once, as "
+                                 "published) or amortized (a few at each later retire; Kim, "
+                                 "Brown and Singh, PPoPP 2024)")
+                     ->delimiter(',');
   auto* o_shard = run->add_option("--shard", shard,
                                   "run only slice I of N of the sweep (I/N, e.g. 2/8), for "
                                   "spreading a sweep over machines; combine with smrlab merge");
@@ -320,6 +327,9 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (o_fault->count() != 0 && !parse_each(faults, smrlab::parse_fault, "--fault", o.faults)) {
+    return 2;
+  }
+  if (o_free->count() != 0 && !parse_each(frees, smrlab::parse_free_mode, "--free", o.frees)) {
     return 2;
   }
   if (o_shard->count() != 0) {

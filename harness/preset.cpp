@@ -70,12 +70,18 @@ void load_preset(const std::string& path, sweep_options& o) {
     const auto& where = e.source().begin;
     fail(path, fmt::format("line {}, column {}: {}", where.line, where.column, e.description()));
   }
-  static const std::vector<std::string> known{
-      "name",      "description",    "schemes",        "structures", "threads",
-      "trials",    "duration",       "ops_per_thread", "warmup",     "prefill",
-      "pin",       "seed",           "memory_cap",     "mix",        "key_range",
-      "dist",      "membind",        "topology",       "allocator",  "fault",
-      "isolation", "sample_interval"};
+  static const std::vector<std::string> known{"name",       "description",
+                                              "schemes",    "structures",
+                                              "threads",    "trials",
+                                              "duration",   "ops_per_thread",
+                                              "warmup",     "prefill",
+                                              "pin",        "seed",
+                                              "memory_cap", "mix",
+                                              "key_range",  "dist",
+                                              "membind",    "topology",
+                                              "allocator",  "fault",
+                                              "isolation",  "sample_interval",
+                                              "free"};
   for (const auto& [k, v] : t) {
     if (std::find(known.begin(), known.end(), std::string(k.str())) == known.end()) {
       fail(path, fmt::format("unknown key '{}'; known keys: {}", k.str(), fmt::join(known, ", ")));
@@ -156,6 +162,7 @@ void load_preset(const std::string& path, sweep_options& o) {
   parsed_list("pin", "\"compact\" or \"pus:0,2\"", parse_placement, o.pins);
   parsed_list("allocator", "\"jemalloc\"", parse_allocator_choice, o.allocators);
   parsed_list("fault", "\"park:1\"", parse_fault, o.faults);
+  parsed_list("free", "\"amortized\"", parse_free_mode, o.frees);
   if (const auto* n = t.get("membind")) {
     const auto s = n->value<std::string>();
     if (!s) fail(path, "'membind' must be a string: first-touch, local or interleave");

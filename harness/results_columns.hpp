@@ -10,7 +10,7 @@
 namespace smrlab {
 
 // clang-format off
-inline constexpr std::array<std::string_view, 59> result_columns{
+inline constexpr std::array<std::string_view, 60> result_columns{
     "timestamp",        "trial_id",         "machine",          "cpu_model",
     "topology",         "numa_nodes",       "pus",              "allocator",
     "allocator_detail", "compiler",         "build_type",       "git_rev",
@@ -25,16 +25,16 @@ inline constexpr std::array<std::string_view, 59> result_columns{
     "allocator_bytes_peak", "pool_bytes_peak", "samples",       "teardown",
     "valid",            "status",           "message",          "topology_source",
     "planned_pus",      "fault",            "isolation",        "sample_interval_ms",
-    "sampler_cpu_ms",   "sampler_max_gap_ms", "worker_max_stall_ms",
+    "sampler_cpu_ms",   "sampler_max_gap_ms", "worker_max_stall_ms", "free_mode",
 };
 
 // The columns that identify a trial: a resumed run skips rows whose key is already present.
 // `trial_id` is a hash of them, and ties timeseries.csv rows to their trial.
-inline constexpr std::array<std::string_view, 18> trial_key_columns{
+inline constexpr std::array<std::string_view, 19> trial_key_columns{
     "scheme",   "structure",  "workload", "mix",     "key_range", "key_dist",
     "allocator", "threads",   "pin_policy", "membind", "trial",   "seed",
     "mode",     "target_duration_s", "ops_per_thread", "prefill", "topology_source",
-    "fault",
+    "fault",    "free_mode",
 };
 
 // A trial's key: the cells of trial_key_columns, each followed by a unit separator (0x1f), read

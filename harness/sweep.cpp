@@ -172,10 +172,10 @@ bool keep_only_trial(sweep_plan& plan, const std::string& trial_id) {
 void print_dry_run(const sweep_plan& plan, const sweep_options& o, const fs::path& dir) {
   std::set<std::string> configs;
   for (const auto& p : plan.trials) {
-    configs.insert(fmt::format("  {} x {} [{}] threads={} pin={} fault={} allocator={}",
-                               p.scheme->name, p.structure->name,
-                               workload_name(p.structure->kind, p.workload), p.threads,
-                               p.pin.describe(), p.fault.describe(), to_string(p.allocator)));
+    configs.insert(fmt::format(
+        "  {} x {} [{}] threads={} pin={} fault={} free={} allocator={}", p.scheme->name,
+        p.structure->name, workload_name(p.structure->kind, p.workload), p.threads,
+        p.pin.describe(), p.fault.describe(), to_string(p.free), to_string(p.allocator)));
   }
   for (const auto& c : configs) fmt::print("{}\n", c);
   fmt::print("isolation {}: {}\n", to_string(o.isolation),
@@ -216,6 +216,7 @@ trial_config config_for(const sweep_context& ctx, const planned_trial& p) {
   cfg.prefill = p.prefill;
   cfg.workload = p.workload;
   cfg.fault = p.fault;
+  cfg.free = p.free;
   cfg.placement_plan = ctx.machine->plan(p.threads, p.pin);
   cfg.membind = ctx.o.membind;
   cfg.machine = ctx.machine.get();
@@ -313,6 +314,7 @@ class progress {
         todo_(todo),
         show_pin_(o.pins.size() > 1),
         show_allocator_(o.allocators.size() > 1),
+        show_free_(o.frees.size() > 1 || o.frees.front() != smr::free_mode::batch),
         show_fault_(o.faults.size() > 1 || o.faults.front().what != fault_plan::kind::none) {}
 
   void report(const planned_trial& p, const csv_row& row) {
@@ -326,12 +328,13 @@ class progress {
     const double eta =
         spent / static_cast<double>(finished_) * static_cast<double>(todo_ - finished_);
     fmt::print(stderr,
-               "[{:>{}}/{}] {} x {} [{}] threads={}{}{}{} trial={}: {:.3f} Mops/s, unreclaimed "
+               "[{:>{}}/{}] {} x {} [{}] threads={}{}{}{}{} trial={}: {:.3f} Mops/s, unreclaimed "
                "peak {}{}  elapsed {} ETA {}\n",
                finished_, std::to_string(todo_).size(), todo_, p.scheme->name, p.structure->name,
                workload_name(p.structure->kind, p.workload), p.threads,
                show_pin_ ? " pin=" + p.pin.describe() : "",
                show_fault_ ? " fault=" + p.fault.describe() : "",
+               show_free_ ? fmt::format(" free={}", to_string(p.free)) : "",
                show_allocator_ ? fmt::format(" allocator={}", to_string(p.allocator)) : "", p.trial,
                cell_number(row, "throughput_ops_s") / 1e6, row.get("unreclaimed_peak"),
                bad ? fmt::format("  FAILED: status={} valid={} teardown={} {}", row.get("status"),
@@ -348,7 +351,7 @@ class progress {
  private:
   bool quiet_;
   std::size_t todo_;
-  bool show_pin_, show_allocator_, show_fault_;
+  bool show_pin_, show_allocator_, show_free_, show_fault_;
   std::size_t finished_ = 0;
   std::size_t failures_ = 0;
   std::chrono::steady_clock::time_point t0_ = std::chrono::steady_clock::now();
@@ -491,6 +494,7 @@ std::string validate(const sweep_options& o) {
   }
   if (o.dists.empty()) return "the key-distribution list is empty; give e.g. --dist uniform";
   if (o.faults.empty()) return "the fault list is empty; give e.g. --fault none";
+  if (o.frees.empty()) return "the free-mode list is empty; give e.g. --free batch";
   if (o.sample_interval_s < 0) return "the sample interval must not be negative";
   return {};
 }

@@ -61,6 +61,9 @@ struct sweep_options {
   // Faults to sweep (workloads/fault_injection.hpp); a fault that leaves no thread to run the
   // workload at some thread count is skipped there, with the reason.
   std::vector<fault_plan> faults{fault_plan{}};
+  // When the schemes with batches free what is safe (--free; schemes/free_pacing.hpp): batch, as
+  // published, or amortized. A sweep dimension, so both run side by side in one sweep.
+  std::vector<smr::free_mode> frees{smr::free_mode::batch};
   // Thread placements to sweep (--pin, repeatable), the memory policy, and the topology they
   // are planned on ("" = this machine; a synthetic or XML topology plans without binding).
   std::vector<placement> pins{placement{}};

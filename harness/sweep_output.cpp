@@ -109,6 +109,7 @@ nlohmann::json sweep_json(const sweep_options& o, const std::vector<std::string>
           {"key_dists", describe_all(o.dists)},
           {"pin_policies", describe_all(o.pins)},
           {"faults", describe_all(o.faults)},
+          {"free_modes", free_mode_names(o.frees)},
           {"shard", o.shard ? nlohmann::json{{"index", o.shard->index}, {"count", o.shard->count}}
                             : nlohmann::json()},
           {"membind", std::string(to_string(o.membind))},

@@ -28,7 +28,8 @@ std::vector<workload_params> workloads_for(const structure_info& d, const sweep_
 
 std::string number(double v) { return fmt::format("{:.6g}", v); }
 
-// The innermost loops of the plan, for one (allocator, trial, threads, placement, fault):
+// The innermost loops of the plan, for one (allocator, trial, threads, placement, fault, free
+// mode):
 // structure -> workload -> scheme, appended to `out` with consecutive positions.
 void plan_pairings(const sweep_options& o, const std::vector<std::string>& scheme_names,
                    const std::vector<std::string>& structure_names, planned_trial base,
@@ -114,8 +115,10 @@ std::vector<planned_trial> plan_trials(const sweep_options& o,
               skip(fmt::format("fault {} at {} threads: {}", fault.describe(), n, *why));
               continue;
             }
-            const planned_trial base{nullptr, nullptr, {}, 0, n, pin, fault, a, trial, 0};
-            plan_pairings(o, scheme_names, structure_names, base, position, plan, skip);
+            for (const smr::free_mode f : o.frees) {
+              const planned_trial base{nullptr, nullptr, {}, 0, n, pin, fault, f, a, trial, 0};
+              plan_pairings(o, scheme_names, structure_names, base, position, plan, skip);
+            }
           }
         }
       }
@@ -147,6 +150,7 @@ csv_row describe_trial(const planned_trial& p, const sweep_options& o, const mac
       .set("threads", std::to_string(p.threads))
       .set("pin_policy", p.pin.describe())
       .set("fault", p.fault.describe())
+      .set("free_mode", std::string(to_string(p.free)))
       .set("membind", std::string(to_string(o.membind)))
       .set("oversubscribed", p.threads > m.topo.pus ? "yes" : "no")
       .set("trial", std::to_string(p.trial))

@@ -1,8 +1,8 @@
 // sweep_plan: the first steps of a sweep (harness/sweep.cpp), before anything runs. The plan is
 // the cross product of the sweep's values in the loop order allocator -> trial -> threads ->
-// placement -> fault -> structure -> workload -> scheme, with what cannot run here skipped and
-// said once; each planned trial's row of known cells is described once, with its trial_id; and a
-// shard (harness/shard.hpp) takes its slice of the plan.
+// placement -> fault -> free mode -> structure -> workload -> scheme, with what cannot run here
+// skipped and said once; each planned trial's row of known cells is described once, with its
+// trial_id; and a shard (harness/shard.hpp) takes its slice of the plan.
 #pragma once
 
 #include <cstddef>
@@ -29,6 +29,7 @@ struct planned_trial {
   unsigned threads;
   placement pin;
   fault_plan fault;
+  smr::free_mode free;
   allocator_kind allocator;
   unsigned trial;
   // Position among the trials of its allocator. Every allocator's part of the plan is the same

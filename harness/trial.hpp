@@ -87,7 +87,8 @@ class trial_runner : trial_base {
  private:
   // ------------------------------------------------------------------ 1. build and prefill
   void build() {
-    const smr::domain_config dc = smr::config_for(DS::requirements, cfg_.threads);
+    smr::domain_config dc = smr::config_for(DS::requirements, cfg_.threads);
+    dc.free = cfg_.free;
     smr::bound_inputs in{cfg_.threads, DS::requirements, dc.scan_threshold_min};
     in.epoch_advance_interval = dc.epoch_advance_interval;
     if constexpr (DS::kind == smr::structure_kind::set) {

@@ -135,6 +135,7 @@ std::vector<std::string> child_arguments(const sweep_options& o,
   add("--dist", join(describe_all(o.dists), ","));
   for (const auto& pin : o.pins) add("--pin", pin.describe());
   add("--fault", join(describe_all(o.faults), ","));
+  add("--free", join(free_mode_names(o.frees), ","));
   if (o.shard) add("--shard", o.shard->describe());
   add("--membind", std::string(to_string(o.membind)));
   if (!o.topology_source.empty()) add("--topology", o.topology_source);

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include "harness/topology.hpp"
@@ -32,6 +33,21 @@ inline std::string_view phase_name(int p) {
 
 enum class run_mode { duration, ops };
 
+// --free: when the schemes with batches free what they found safe (schemes/free_pacing.hpp).
+inline std::string_view to_string(smr::free_mode m) {
+  return m == smr::free_mode::amortized ? "amortized" : "batch";
+}
+inline std::vector<std::string> free_mode_names(const std::vector<smr::free_mode>& modes) {
+  std::vector<std::string> out;
+  for (const smr::free_mode m : modes) out.emplace_back(to_string(m));
+  return out;
+}
+inline std::variant<smr::free_mode, std::string> parse_free_mode(std::string_view s) {
+  if (s == "batch") return smr::free_mode::batch;
+  if (s == "amortized") return smr::free_mode::amortized;
+  return "unknown free mode '" + std::string(s) + "': give batch or amortized";
+}
+
 struct trial_config {
   unsigned threads = 1;
   unsigned trial = 1;
@@ -43,6 +59,7 @@ struct trial_config {
   std::uint64_t prefill = 1000;  // elements (sets: distinct keys) put in before the workers
   workload_params workload{};    // the op mix, and for sets the key range and distribution
   fault_plan fault{};            // what the last N workers do wrong on purpose
+  smr::free_mode free = smr::free_mode::batch;  // domain_config::free (schemes/free_pacing.hpp)
   // Placement: the planned slot of each worker (empty or an unbound slot: the OS decides), and
   // the memory policy. Binding happens only when `machine` is this system's topology; a
   // synthetic or XML topology plans but does not bind.

@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "free_pacing.hpp"
 #include "retired_object.hpp"
 #include "schemes/sync.hpp"
 
@@ -45,14 +46,14 @@ struct era_retired {
 
 using era_retired_list = std::vector<era_retired>;
 
-// Frees every record that `pinned(birth, retire)` rejects and keeps the others (their order is
-// not kept); returns how many it freed.
+// Releases every record that `pinned(birth, retire)` rejects into `pacing` (free_pacing.hpp) and
+// keeps the others (their order is not kept); returns how many were freed now.
 template <class Pinned>
-std::size_t reclaim_unpinned(era_retired_list& list, Pinned&& pinned) {
+std::size_t reclaim_unpinned(era_retired_list& list, Pinned&& pinned, free_pacing& pacing) {
   const auto freeable = std::partition(
       list.begin(), list.end(), [&](const era_retired& r) { return pinned(r.birth, r.retire); });
-  for (auto it = freeable; it != list.end(); ++it) it->reclaim();
-  const auto n = static_cast<std::size_t>(list.end() - freeable);
+  std::size_t n = 0;
+  for (auto it = freeable; it != list.end(); ++it) n += pacing.release(it->object);
   list.erase(freeable, list.end());
   return n;
 }

@@ -18,13 +18,19 @@ class retired_object {
     return retired_object(object, &reclaim_as<T>, reinterpret_cast<erased_hook>(on_reclaim));
   }
 
+  using erased_hook = void (*)();
+  using reclaimer = void (*)(void*, erased_hook);
+
+  // An object whose type its scheme has already erased (hprc's node_ops::destroy): `r` runs
+  // the hook and frees it.
+  static retired_object erased(void* object, reclaimer r, erased_hook h) noexcept {
+    return retired_object(object, r, h);
+  }
+
   const void* address() const noexcept { return object_; }
   void reclaim() const { reclaim_(object_, hook_); }
 
  private:
-  using erased_hook = void (*)();
-  using reclaimer = void (*)(void*, erased_hook);
-
   retired_object(void* o, reclaimer r, erased_hook h) noexcept
       : object_(o), reclaim_(r), hook_(h) {}
 

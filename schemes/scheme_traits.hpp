@@ -85,6 +85,10 @@ constexpr std::optional<std::uint64_t> live_nodes_bound(const structure_requirem
   return std::uint64_t{r.nodes_per_key} * (keys + threads) + r.fixed_nodes;
 }
 
+// When a scheme frees what its reclamation found safe (schemes/free_pacing.hpp): all at once
+// (batch, the published algorithms), or a few at each later retire (amortized).
+enum class free_mode : std::uint8_t { batch, amortized };
+
 // Settings every domain is constructed from; each scheme reads the fields it uses.
 struct domain_config {
   unsigned max_threads = 512;        // capacity of the thread registry
@@ -94,6 +98,8 @@ struct domain_config {
   unsigned transient_links = 0;      // alpha (link-counting schemes)
   unsigned scan_threshold_min = 64;  // floor on the retire-list size that triggers a scan
   unsigned epoch_advance_interval = 64;  // retires between attempts to advance the epoch
+  free_mode free = free_mode::batch;     // the schemes with batches (schemes/free_pacing.hpp)
+  unsigned frees_per_retire = 1;         // amortized: queued objects freed at each retire
 };
 
 // The configuration a structure's requirements imply for `threads` concurrent threads.

@@ -38,7 +38,7 @@ STAT_COLUMNS = ["median", "min", "max", "trials"]
 # with different values are different experiments: wherever one of these takes more
 # than one value, it becomes part of the group and panel keys. Columns absent from a
 # run (older runs have no `fault`) are simply not variants there.
-VARIANT_COLUMNS = ("pin_policy", "membind", "fault", "topology_source", "allocator")
+VARIANT_COLUMNS = ("pin_policy", "membind", "fault", "topology_source", "allocator", "free_mode")
 # How a variant is named in a panel title, and what an empty value means.
 VARIANT_LABELS = {
     "pin_policy": "pin",
@@ -46,6 +46,7 @@ VARIANT_LABELS = {
     "fault": "fault",
     "topology_source": "topology",
     "allocator": "allocator",
+    "free_mode": "free",
 }
 VARIANT_EMPTY = {"topology_source": "this machine"}
 

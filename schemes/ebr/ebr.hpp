@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "../domain_base.hpp"
+#include "../free_pacing.hpp"
 #include "../plain_ref.hpp"
 #include "../retired_object.hpp"
 #include "schemes/sync.hpp"
@@ -80,16 +81,16 @@ struct ebr : pointer_scheme_types {
       has_orphans_.store(true, std::memory_order_relaxed);
     }
 
-    // Frees orphaned limbo lists (left by exited threads) that are two epochs old; the caller
-    // counts them as its own reclaims.
-    std::size_t reclaim_orphans(std::uint64_t current_epoch) {
+    // Releases orphaned limbo lists (left by exited threads) that are two epochs old into the
+    // caller's pacing; the caller counts what is freed as its own reclaims.
+    std::size_t reclaim_orphans(std::uint64_t current_epoch, free_pacing& pacing) {
       if (!has_orphans_.load(std::memory_order_relaxed)) return 0;
       const std::unique_lock lock(orphans_mutex_, std::try_to_lock);
       if (!lock.owns_lock()) return 0;
       std::size_t n = 0;
       std::erase_if(orphans_, [&](limbo_list& l) {
         if (l.epoch + 2 > current_epoch) return false;
-        n += reclaim_all(l.objects);
+        n += pacing.release_all(l.objects);
         return true;
       });
       has_orphans_.store(!orphans_.empty(), std::memory_order_relaxed);
@@ -118,11 +119,12 @@ struct ebr : pointer_scheme_types {
   class thread_handle : public registered_thread<domain, slot>,
                         public plain_link_operations<thread_handle> {
    public:
-    explicit thread_handle(domain& d) : registered_thread<domain, slot>(d) {}
+    explicit thread_handle(domain& d) : registered_thread<domain, slot>(d), pacing_(d.config()) {}
     ~thread_handle() {
       domain& d = owner();
       d.try_advance();
       reclaim_expired(d.epoch());
+      pacing_.flush(counters());
       d.add_orphans(own_slot().limbo);
     }
     thread_handle(const thread_handle&) = delete;
@@ -152,6 +154,7 @@ struct ebr : pointer_scheme_types {
     void retire(ref<T>&& r, retired_object::hook<T> on_reclaim = nullptr) {
       T* p = r.get();
       r.reset();
+      pacing_.step(counters());
       slot& s = own_slot();
       // The node was unlinked before this load (the unlinking CAS is seq_cst), so every thread
       // that can still reach it announced an epoch <= e.
@@ -159,7 +162,7 @@ struct ebr : pointer_scheme_types {
       limbo_list& l = s.limbo[e % 3];
       if (l.epoch != e) {
         // Its objects were retired at an epoch <= e - 3: safe.
-        counters().count_reclaimed(reclaim_all(l.objects));
+        counters().count_reclaimed(pacing_.release_all(l.objects));
         l.epoch = e;
       }
       l.objects.push_back(retired_object::of(p, on_reclaim));
@@ -173,13 +176,16 @@ struct ebr : pointer_scheme_types {
 
    private:
     void reclaim_expired(std::uint64_t current) {
+      pacing_.flush(counters());
       std::size_t n = 0;
       for (auto& l : own_slot().limbo) {
-        if (!l.objects.empty() && l.epoch + 2 <= current) n += reclaim_all(l.objects);
+        if (!l.objects.empty() && l.epoch + 2 <= current) n += pacing_.release_all(l.objects);
       }
-      n += owner().reclaim_orphans(current);
+      n += owner().reclaim_orphans(current, pacing_);
       if (n != 0) counters().count_reclaimed(n);
     }
+
+    free_pacing pacing_;  // owner-only: frees what a limbo list held once it is safe
   };
 
   using guard = enter_exit_guard<thread_handle>;

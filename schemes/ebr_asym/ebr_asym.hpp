@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "schemes/domain_base.hpp"
+#include "schemes/free_pacing.hpp"
 #include "schemes/orphan_pool.hpp"
 #include "schemes/plain_ref.hpp"
 #include "schemes/retired_object.hpp"
@@ -114,14 +115,14 @@ struct ebr_asym : pointer_scheme_types {
 
     orphan_pool<limbo_list>& orphans() noexcept { return orphans_; }
 
-    // Frees orphaned limbo lists (left by exited threads) that are two epochs old; the caller
-    // counts them as its own reclaims.
-    std::size_t reclaim_orphans(std::uint64_t current_epoch) {
+    // Releases orphaned limbo lists (left by exited threads) that are two epochs old into the
+    // caller's pacing; the caller counts what is freed as its own reclaims.
+    std::size_t reclaim_orphans(std::uint64_t current_epoch, free_pacing& pacing) {
       std::size_t n = 0;
       orphans_.adopt([&](std::vector<limbo_list>& lists) {
         std::erase_if(lists, [&](limbo_list& l) {
           if (l.epoch + 2 > current_epoch) return false;
-          n += reclaim_all(l.objects);
+          n += pacing.release_all(l.objects);
           return true;
         });
       });
@@ -168,12 +169,13 @@ struct ebr_asym : pointer_scheme_types {
   class thread_handle : public registered_thread<domain, slot>,
                         public plain_link_operations<thread_handle> {
    public:
-    explicit thread_handle(domain& d) : registered_thread<domain, slot>(d) {}
+    explicit thread_handle(domain& d) : registered_thread<domain, slot>(d), pacing_(d.config()) {}
     // Leaves its limbo lists that are not yet two epochs old to the domain's orphans.
     ~thread_handle() {
       domain& d = owner();
       d.try_advance(own_slot());
       reclaim_expired(d.epoch());
+      pacing_.flush(counters());
       std::vector<limbo_list> left;
       for (auto& l : own_slot().limbo) {
         if (!l.objects.empty()) left.push_back(std::move(l));
@@ -215,6 +217,7 @@ struct ebr_asym : pointer_scheme_types {
     void retire(ref<T>&& r, retired_object::hook<T> on_reclaim = nullptr) {
       T* p = r.get();
       r.reset();
+      pacing_.step(counters());
       // The node was unlinked before this load (the unlinking CAS is seq_cst), so every thread
       // that can still reach it announced an epoch <= e.
       const std::uint64_t e = owner().epoch();
@@ -233,7 +236,7 @@ struct ebr_asym : pointer_scheme_types {
       limbo_list& l = own_slot().limbo[e % 3];
       if (l.epoch != e) {
         // Its objects were retired at an epoch <= e - 3: safe.
-        counters().count_reclaimed(reclaim_all(l.objects));
+        counters().count_reclaimed(pacing_.release_all(l.objects));
         l.epoch = e;
       }
       l.objects.push_back(o);
@@ -247,13 +250,16 @@ struct ebr_asym : pointer_scheme_types {
       reclaim_expired(owner().epoch());
     }
     void reclaim_expired(std::uint64_t current) {
+      pacing_.flush(counters());
       std::size_t n = 0;
       for (auto& l : own_slot().limbo) {
-        if (!l.objects.empty() && l.epoch + 2 <= current) n += reclaim_all(l.objects);
+        if (!l.objects.empty() && l.epoch + 2 <= current) n += pacing_.release_all(l.objects);
       }
-      n += owner().reclaim_orphans(current);
+      n += owner().reclaim_orphans(current, pacing_);
       if (n != 0) counters().count_reclaimed(n);
     }
+
+    free_pacing pacing_;  // owner-only: frees what a limbo list held once it is safe
   };
 
   using guard = enter_exit_guard<thread_handle>;

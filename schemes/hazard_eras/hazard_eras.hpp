@@ -324,12 +324,14 @@ struct hazard_eras : pointer_scheme_types {
    public:
     explicit thread_handle(domain& d)
         : registered_thread<domain, slot>(d),
-          slots_(own_slot().eras, d.config().hazards_per_thread) {
+          slots_(own_slot().eras, d.config().hazards_per_thread),
+          pacing_(d.config()) {
       plan_next_advance();
       next_scan_at_ = current_threshold();
     }
     ~thread_handle() {
       if (!own_slot().retired.empty()) scan();
+      pacing_.flush(counters());
       owner().orphans().add(own_slot().retired);
     }
     thread_handle(const thread_handle&) = delete;
@@ -367,6 +369,7 @@ struct hazard_eras : pointer_scheme_types {
       T* p = r.get();
       const std::uint64_t birth = static_cast<const era_node_base*>(p)->birth_era();
       r.reset();
+      pacing_.step(counters());
       // After the unlinking CAS (seq_cst): every reader that can still reach the node published
       // an era <= this one before it read the pointer.
       const std::uint64_t retire_era = owner().era();
@@ -378,12 +381,13 @@ struct hazard_eras : pointer_scheme_types {
 
     // Frees every retired node of this thread (and adopted orphans) that no published era pins.
     void scan() {
+      pacing_.flush(counters());
       domain& d = owner();
       auto& list = own_slot().retired;
       d.orphans().adopt_into(list);
       snapshot_.take(d.registry(), slots_.size());
       const std::size_t n = reclaim_unpinned(
-          list, [&](std::uint64_t b, std::uint64_t e) { return snapshot_.pins(b, e); });
+          list, [&](std::uint64_t b, std::uint64_t e) { return snapshot_.pins(b, e); }, pacing_);
       if (n != 0) counters().count_reclaimed(n);
       next_scan_at_ = next_scan_after(list.size());
     }
@@ -412,6 +416,7 @@ struct hazard_eras : pointer_scheme_types {
     era_slots slots_;
     era_advance_counter advance_;
     std::uint64_t next_scan_at_ = 0;
+    free_pacing pacing_;  // owner-only: frees what a scan found unpinned
     era_snapshot snapshot_;
   };
 

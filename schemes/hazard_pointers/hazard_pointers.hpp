@@ -21,6 +21,7 @@
 #include <utility>
 
 #include "../domain_base.hpp"
+#include "../free_pacing.hpp"
 #include "../hazard_slots.hpp"
 #include "../plain_ref.hpp"
 #include "../retired_object.hpp"
@@ -111,11 +112,13 @@ struct hazard_pointers : pointer_scheme_types {
    public:
     explicit thread_handle(domain& d)
         : registered_thread<domain, slot>(d),
-          hazards_(own_slot().hazards, d.hazards_per_thread(), name) {
+          hazards_(own_slot().hazards, d.hazards_per_thread(), name),
+          pacing_(d.config()) {
       next_scan_at_ = current_threshold();
     }
     ~thread_handle() {
       if (!own_slot().retired.empty()) scan();
+      pacing_.flush(counters());
       owner().add_orphans(own_slot().retired);
     }
     thread_handle(const thread_handle&) = delete;
@@ -146,6 +149,7 @@ struct hazard_pointers : pointer_scheme_types {
     void retire(ref<T>&& r, retired_object::hook<T> on_reclaim = nullptr) {
       T* p = r.get();
       r.reset();
+      pacing_.step(counters());
       own_slot().retired.push_back(retired_object::of(p, on_reclaim));
       counters().count_retired();
       if (own_slot().retired.size() >= next_scan_at_) {
@@ -156,6 +160,7 @@ struct hazard_pointers : pointer_scheme_types {
 
     // Frees every retired node of this thread (and adopted orphans) that no hazard protects.
     void scan() {
+      pacing_.flush(counters());
       domain& d = owner();
       d.adopt_orphans(own_slot().retired);
       collect_hazards(d.registry(), hazards_.size(), hazards_seen_);
@@ -163,8 +168,8 @@ struct hazard_pointers : pointer_scheme_types {
       const auto freeable = std::partition(list.begin(), list.end(), [&](const retired_object& r) {
         return hazards_seen_.contains(r.address());
       });
-      for (auto it = freeable; it != list.end(); ++it) it->reclaim();
-      const auto n = static_cast<std::uint64_t>(list.end() - freeable);
+      std::uint64_t n = 0;
+      for (auto it = freeable; it != list.end(); ++it) n += pacing_.release(*it);
       list.erase(freeable, list.end());
       if (n != 0) counters().count_reclaimed(n);
     }
@@ -179,6 +184,7 @@ struct hazard_pointers : pointer_scheme_types {
     hazard_slots hazards_;
     std::uint64_t next_scan_at_ = 0;
     std::unordered_set<const void*> hazards_seen_;
+    free_pacing pacing_;  // owner-only: frees what a scan found unprotected
   };
 
   using guard = no_guard;

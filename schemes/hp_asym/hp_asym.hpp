@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "schemes/domain_base.hpp"
+#include "schemes/free_pacing.hpp"
 #include "schemes/hazard_slots.hpp"
 #include "schemes/orphan_pool.hpp"
 #include "schemes/plain_ref.hpp"
@@ -124,12 +125,14 @@ struct hp_asym : pointer_scheme_types {
    public:
     explicit thread_handle(domain& d)
         : registered_thread<domain, slot>(d),
-          hazards_(own_slot().hazards, d.hazards_per_thread(), name) {
+          hazards_(own_slot().hazards, d.hazards_per_thread(), name),
+          pacing_(d.config()) {
       next_scan_at_ = current_threshold();
     }
     // Leaves what its last scan could not free to the domain's orphans.
     ~thread_handle() {
       if (!own_slot().retired.empty()) scan();
+      pacing_.flush(counters());
       owner().orphans().add(own_slot().retired);
     }
     thread_handle(const thread_handle&) = delete;
@@ -159,6 +162,7 @@ struct hp_asym : pointer_scheme_types {
     void retire(ref<T>&& r, retired_object::hook<T> on_reclaim = nullptr) {
       T* p = r.get();
       r.reset();
+      pacing_.step(counters());
       own_slot().retired.push_back(retired_object::of(p, on_reclaim));
       counters().count_retired();
       if (own_slot().retired.size() >= next_scan_at_) {
@@ -169,6 +173,7 @@ struct hp_asym : pointer_scheme_types {
 
     // Frees every retired node of this thread (and adopted orphans) that no hazard protects.
     void scan() {
+      pacing_.flush(counters());
       take_retired();
       pay_heavy_fence();
       snapshot_hazards(owner().registry(), hazards_.size(), snapshot_);
@@ -207,8 +212,7 @@ struct hp_asym : pointer_scheme_types {
         if (std::binary_search(snapshot_.begin(), snapshot_.end(), r.address())) {
           keep.push_back(r);
         } else {
-          r.reclaim();
-          ++freed;
+          freed += pacing_.release(r);
         }
       }
       batch_.clear();
@@ -219,6 +223,7 @@ struct hp_asym : pointer_scheme_types {
     std::uint64_t next_scan_at_ = 0;
     retired_list batch_;                 // the nodes of the scan in progress
     std::vector<const void*> snapshot_;  // the hazards it read, sorted
+    free_pacing pacing_;                 // owner-only: frees what a scan found unprotected
   };
 
   using guard = no_guard;

@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "../domain_base.hpp"
+#include "../free_pacing.hpp"
 #include "../hazard_slots.hpp"
 #include "../marked_ptr.hpp"
 #include "../plain_ref.hpp"
@@ -184,7 +185,9 @@ struct hprc {
   class thread_handle : public registered_thread<domain, slot>, public atomic_link_writes {
    public:
     explicit thread_handle(domain& d)
-        : registered_thread<domain, slot>(d), hazards_(own_slot().hazards, d.k_, name) {
+        : registered_thread<domain, slot>(d),
+          hazards_(own_slot().hazards, d.k_, name),
+          pacing_(d.config()) {
       ensure_deletion_list(own_slot());
     }
     ~thread_handle() {
@@ -193,6 +196,7 @@ struct hprc {
         clean_up_local(own_slot());
         scan(own_slot());
       }
+      pacing_.flush(counters());
     }
     thread_handle(const thread_handle&) = delete;
     thread_handle& operator=(const thread_handle&) = delete;
@@ -249,6 +253,7 @@ struct hprc {
     void retire(ref<T>&& r, retired_object::hook<T> on_reclaim = nullptr) {
       node_base* n = r.get();
       r.reset();
+      pacing_.step(counters());
       n->mm_del.store(true, std::memory_order_seq_cst);
       n->mm_trace.store(false, std::memory_order_seq_cst);
       slot& s = own_slot();
@@ -340,8 +345,9 @@ struct hprc {
     }
 
     // Scan one deletion list (this thread's, or an exited thread's it holds). Returns how many
-    // nodes it freed.
+    // nodes it released (free_pacing.hpp: freed now, or queued to be freed at later retires).
     std::size_t scan(slot& s) {
+      pacing_.flush(counters());
       dl_entry* dl = s.dl_storage.get();
       // Mark the candidates: a node whose count is zero gets its trace set, then the count is
       // checked again. A CAS that links the node meanwhile clears the trace.
@@ -357,6 +363,7 @@ struct hprc {
       collect_hazards(owner().registry(), owner().k_, hazards_seen_);
       std::uint32_t kept = end_of_list;
       std::uint32_t kept_count = 0;
+      std::size_t released = 0;
       std::size_t freed = 0;
       std::uint32_t i = s.dlist;
       while (i != end_of_list) {
@@ -368,9 +375,9 @@ struct hprc {
           e.node.store(nullptr, std::memory_order_seq_cst);
           if (e.claims.load(std::memory_order_seq_cst) == 0) {
             n->mm_ops->terminate(n, *this, false);
-            n->mm_ops->destroy(n, e.hook);
+            freed += pacing_.release(retired_object::erased(n, &destroy_erased, e.hook));
             e.hook = nullptr;
-            ++freed;
+            ++released;
             s.free_entries.push_back(i);
             i = next;
             continue;
@@ -389,7 +396,7 @@ struct hprc {
       s.dcount = kept_count;
       if (freed != 0) counters().count_reclaimed(freed);
       if (&s == &own_slot()) help_scan();
-      return freed;
+      return released;
     }
 
     // HelpScan: process the deletion lists left by threads that exited, taking each over for
@@ -436,11 +443,16 @@ struct hprc {
       if (hook != nullptr) reinterpret_cast<retired_object::hook<T>>(hook)(t);
       delete t;
     }
+    static void destroy_erased(void* n, void (*hook)()) {
+      auto* node = static_cast<node_base*>(n);
+      node->mm_ops->destroy(node, hook);
+    }
     template <class T>
     static constexpr node_ops ops_of{&clean_up_thunk<T>, &terminate_thunk<T>, &destroy_thunk<T>};
 
     hazard_slots hazards_;
     std::unordered_set<const void*> hazards_seen_;
+    free_pacing pacing_;  // owner-only: frees what a scan found unreferenced
   };
 
   using guard = no_guard;

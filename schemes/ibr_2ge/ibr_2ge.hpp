@@ -167,12 +167,13 @@ struct ibr_2ge : pointer_scheme_types {
 
   class thread_handle : public registered_thread<domain, slot>, public atomic_link_writes {
    public:
-    explicit thread_handle(domain& d) : registered_thread<domain, slot>(d) {
+    explicit thread_handle(domain& d) : registered_thread<domain, slot>(d), pacing_(d.config()) {
       plan_next_advance();
       next_scan_at_ = current_threshold();
     }
     ~thread_handle() {
       if (!own_slot().retired.empty()) scan();
+      pacing_.flush(counters());
       owner().orphans().add(own_slot().retired);
     }
     thread_handle(const thread_handle&) = delete;
@@ -235,6 +236,7 @@ struct ibr_2ge : pointer_scheme_types {
       T* p = r.get();
       const std::uint64_t birth = static_cast<const era_node_base*>(p)->birth_era();
       r.reset();
+      pacing_.step(counters());
       // After the unlinking CAS (seq_cst): every thread that can still reach the node reserved
       // a lower <= this epoch before it read the pointer.
       const std::uint64_t retire_epoch = owner().epoch();
@@ -246,12 +248,13 @@ struct ibr_2ge : pointer_scheme_types {
 
     // Frees every retired node of this thread (and adopted orphans) that no interval pins.
     void scan() {
+      pacing_.flush(counters());
       domain& d = owner();
       auto& list = own_slot().retired;
       d.orphans().adopt_into(list);
       snapshot_.take(d.registry());
       const std::size_t n = reclaim_unpinned(
-          list, [&](std::uint64_t b, std::uint64_t e) { return snapshot_.pins(b, e); });
+          list, [&](std::uint64_t b, std::uint64_t e) { return snapshot_.pins(b, e); }, pacing_);
       if (n != 0) counters().count_reclaimed(n);
       next_scan_at_ = next_scan_after(list.size());
     }
@@ -287,6 +290,7 @@ struct ibr_2ge : pointer_scheme_types {
     std::uint64_t upper_ = idle;  // what own_slot().upper holds
     era_advance_counter advance_;
     std::uint64_t next_scan_at_ = 0;
+    free_pacing pacing_;  // owner-only: frees what a scan found unpinned
     interval_snapshot snapshot_;
   };
 

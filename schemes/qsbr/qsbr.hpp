@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "../domain_base.hpp"
+#include "../free_pacing.hpp"
 #include "../plain_ref.hpp"
 #include "../retired_object.hpp"
 #include "schemes/sync.hpp"
@@ -90,13 +91,13 @@ struct qsbr : pointer_scheme_types {
       has_orphans_.store(!orphans_.empty(), std::memory_order_relaxed);  // a hint only
     }
 
-    // Frees the orphans (left by exited threads) retired before `oldest`; the caller counts
-    // them as its own reclaims.
-    std::size_t reclaim_orphans(std::uint64_t oldest) {
+    // Releases the orphans (left by exited threads) retired before `oldest` into the caller's
+    // pacing; the caller counts what is freed as its own reclaims.
+    std::size_t reclaim_orphans(std::uint64_t oldest, free_pacing& pacing) {
       if (!has_orphans_.load(std::memory_order_relaxed)) return 0;
       const std::unique_lock lock(orphans_mutex_, std::try_to_lock);
       if (!lock.owns_lock()) return 0;
-      const std::size_t n = reclaim_older_than(orphans_, oldest);
+      const std::size_t n = release_older_than(orphans_, oldest, pacing);
       has_orphans_.store(!orphans_.empty(), std::memory_order_relaxed);
       return n;
     }
@@ -104,19 +105,22 @@ struct qsbr : pointer_scheme_types {
     void reclaim_all_quiescent() {
       require_quiescent("qsbr::reclaim_all_quiescent");
       std::size_t n = 0;
-      registry().for_each_slot([&](slot& s) { n += reclaim_older_than(s.retired, offline); });
-      n += reclaim_older_than(orphans_, offline);
+      free_pacing at_once;
+      registry().for_each_slot(
+          [&](slot& s) { n += release_older_than(s.retired, offline, at_once); });
+      n += release_older_than(orphans_, offline, at_once);
       has_orphans_.store(false, std::memory_order_relaxed);
       teardown_counters().count_reclaimed(n);
     }
 
-    // Frees the entries retired at an epoch < `oldest`, keeps the rest; returns how many.
-    static std::size_t reclaim_older_than(std::vector<tagged>& list, std::uint64_t oldest) {
+    // Releases the entries retired at an epoch < `oldest` (free_pacing.hpp), keeps the rest;
+    // returns how many were freed now.
+    static std::size_t release_older_than(std::vector<tagged>& list, std::uint64_t oldest,
+                                          free_pacing& pacing) {
       std::size_t n = 0;
       std::erase_if(list, [&](const tagged& t) {
         if (t.epoch >= oldest) return false;
-        t.object.reclaim();
-        ++n;
+        n += pacing.release(t.object);
         return true;
       });
       return n;
@@ -134,12 +138,15 @@ struct qsbr : pointer_scheme_types {
    public:
     // Online from registration, so that the first operation is protected (IBR's and
     // pop_setbench's QSBR leave a new thread offline until its first quiescent state).
-    explicit thread_handle(domain& d) : registered_thread<domain, slot>(d) { go_online(); }
+    explicit thread_handle(domain& d) : registered_thread<domain, slot>(d), pacing_(d.config()) {
+      go_online();
+    }
     ~thread_handle() {
       go_offline();
       domain& d = owner();
       d.advance();
       scan();
+      pacing_.flush(counters());
       d.add_orphans(own_slot().retired);
     }
     thread_handle(const thread_handle&) = delete;
@@ -176,6 +183,7 @@ struct qsbr : pointer_scheme_types {
     void retire(ref<T>&& r, retired_object::hook<T> on_reclaim = nullptr) {
       T* p = r.get();
       r.reset();
+      pacing_.step(counters());
       slot& s = own_slot();
       // The node was unlinked before this load (the unlinking CAS is seq_cst); a thread can
       // still reach it only while it has published an epoch <= this one.
@@ -206,17 +214,19 @@ struct qsbr : pointer_scheme_types {
     // list, and throughput collapsed (0.05x `none` on the stack with park:1). Orphans are tried
     // every time: an exiting thread may have left old ones.
     void scan() {
+      pacing_.flush(counters());
       const std::uint64_t oldest = owner().oldest_seen();
       std::size_t n = 0;
       if (oldest != last_walk_oldest_) {
         last_walk_oldest_ = oldest;
-        n += domain::reclaim_older_than(own_slot().retired, oldest);
+        n += domain::release_older_than(own_slot().retired, oldest, pacing_);
       }
-      n += owner().reclaim_orphans(oldest);
+      n += owner().reclaim_orphans(oldest, pacing_);
       if (n != 0) counters().count_reclaimed(n);
     }
 
     std::uint64_t last_walk_oldest_ = 0;  // owner-only: the oldest epoch at the last walk
+    free_pacing pacing_;                  // owner-only: frees what a scan found safe
   };
 
   using guard = enter_exit_guard<thread_handle>;

@@ -461,3 +461,33 @@ def test_ctrl_c_keeps_finished_rows_and_says_how_to_resume(tmp_path):
     for r in rows:
         assert len(r) == len(header), r
         assert did_work(dict(zip(header, r))), r
+
+
+# ------------------------------------------------------------------------------ --free
+
+def test_bad_free_mode_is_refused_and_writes_nothing(tmp_path):
+    p = smrlab(tmp_path, "run", "--free", "lazy", "--out", str(tmp_path / "out"))
+    assert p.returncode == 2, describe(p)
+    assert "unknown free mode 'lazy'" in p.stderr, describe(p)
+    assert not (tmp_path / "out").exists()
+
+
+def test_free_modes_run_side_by_side_with_their_own_rows_and_trial_ids(tmp_path):
+    """--free batch,amortized is a sweep dimension: one row per mode, each with its mode,
+    its own trial_id, every node reclaimed by teardown, and the bound kept."""
+    out = tmp_path / "out"
+    p = smrlab(tmp_path, "run", "--schemes", "hazard_pointers,qsbr", "--structures",
+               "treiber_stack", "--threads", "2", "--duration", "50ms", "--warmup", "10ms",
+               "--free", "batch,amortized", "--out", str(out), "--quiet")
+    assert p.returncode == 0, describe(p)
+    rows = read_dicts(out / "results.csv")
+    assert sorted((r["scheme"], r["free_mode"]) for r in rows) == [
+        ("hazard_pointers", "amortized"), ("hazard_pointers", "batch"),
+        ("qsbr", "amortized"), ("qsbr", "batch")]
+    assert len({r["trial_id"] for r in rows}) == 4
+    for r in rows:
+        assert did_work(r) and (r["valid"], r["teardown"]) == ("ok", "ok"), r
+        if r["bound"]:
+            assert int(r["unreclaimed_peak"]) <= int(r["bound"]), r
+    meta = json.loads((out / "meta.json").read_text())
+    assert meta["sweep"]["free_modes"] == ["batch", "amortized"]

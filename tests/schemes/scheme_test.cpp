@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <thread>
 #include <type_traits>
@@ -82,6 +83,18 @@ TYPED_TEST(scheme_contract, hook_runs_once_before_the_destructor_and_teardown_re
   }
   EXPECT_EQ(hooks.load(), n);
   EXPECT_EQ(destroyed.load(), n);
+}
+
+// Amortized freeing (schemes/free_pacing.hpp) never frees more in one retire than batch mode
+// does, and loses nothing: every node is still reclaimed by teardown, counted once. A scheme
+// that frees each node as soon as it may (immediate_free, the link-counting schemes) or that
+// does not read the setting (the peers) frees the same in both modes.
+TYPED_TEST(scheme_contract, amortized_free_frees_no_more_per_retire_than_batch_and_loses_nothing) {
+  using S = TypeParam;
+  constexpr int n = 3000;
+  const int batch = smrlab_test::most_frees_in_one_retire<S>(smr::free_mode::batch, n);
+  const int amortized = smrlab_test::most_frees_in_one_retire<S>(smr::free_mode::amortized, n);
+  EXPECT_LE(amortized, batch) << S::name;
 }
 
 TYPED_TEST(scheme_contract, destroy_unretired_is_counted_apart_from_reclamation) {

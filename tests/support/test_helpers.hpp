@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <string>
 
@@ -44,5 +45,36 @@ struct tracked_node : S::node_base {
     f(next);
   }
 };
+
+// The most nodes one retire call freed, over `n` retires of one thread, in free mode `mode`;
+// checks that teardown reclaims and destroys every node all the same.
+template <class S>
+int most_frees_in_one_retire(smr::free_mode mode, int n) {
+  using node = tracked_node<S>;
+  std::atomic<int> destroyed{0};
+  int most = 0;
+  {
+    smr::domain_config c;
+    c.hazards_per_thread = 2;
+    c.free = mode;
+    typename S::domain d(c);
+    {
+      typename S::thread_handle h(d);
+      for (int i = 0; i < n; ++i) {
+        const typename S::guard g(h);
+        auto r = h.template make<node>(&destroyed, i);
+        const int before = destroyed.load();
+        h.retire(std::move(r));
+        most = std::max(most, destroyed.load() - before);
+      }
+    }
+    d.reclaim_all_quiescent();
+    const smr::counter_totals totals = d.counters();
+    EXPECT_EQ(totals.reclaimed, static_cast<std::uint64_t>(n)) << S::name;
+    EXPECT_EQ(totals.unreclaimed(), 0) << S::name;
+  }
+  EXPECT_EQ(destroyed.load(), n) << S::name;
+  return most;
+}
 
 }  // namespace smrlab_test

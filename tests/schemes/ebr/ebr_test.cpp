@@ -94,4 +94,11 @@ TEST(ebr, limbo_lists_of_an_exited_thread_are_reclaimed_by_others) {
   EXPECT_GE(destroyed.load(), 10);
 }
 
+// Amortized freeing (schemes/free_pacing.hpp): a scan's batch is freed one node per later
+// retire, where batch mode frees it in one go.
+TEST(ebr, amortized_free_frees_one_node_per_retire) {
+  EXPECT_GT(smrlab_test::most_frees_in_one_retire<smr::ebr>(smr::free_mode::batch, 3000), 1);
+  EXPECT_EQ(smrlab_test::most_frees_in_one_retire<smr::ebr>(smr::free_mode::amortized, 3000), 1);
+}
+
 }  // namespace

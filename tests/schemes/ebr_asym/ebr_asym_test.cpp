@@ -159,4 +159,12 @@ TEST(ebr_asym, counters_balance_after_concurrent_retires) {
   EXPECT_EQ(destroyed.load(), 8000);
 }
 
+// Amortized freeing (schemes/free_pacing.hpp): a scan's batch is freed one node per later
+// retire, where batch mode frees it in one go.
+TEST(ebr_asym, amortized_free_frees_one_node_per_retire) {
+  EXPECT_GT(smrlab_test::most_frees_in_one_retire<smr::ebr_asym>(smr::free_mode::batch, 3000), 1);
+  EXPECT_EQ(smrlab_test::most_frees_in_one_retire<smr::ebr_asym>(smr::free_mode::amortized, 3000),
+            1);
+}
+
 }  // namespace

@@ -51,17 +51,17 @@ TEST(hazard_pointers, the_retire_list_never_exceeds_the_scan_threshold) {
     peak = std::max(peak, h.retired_count());
   }
   EXPECT_LT(peak, h.current_threshold());
-  EXPECT_LE(static_cast<std::uint64_t>(d.counters().unreclaimed()),
-            *hp::bound({.threads = 1, .structure = {.hazards_per_thread = 2},
-                        .scan_threshold_min = 8}));
+  EXPECT_LE(
+      static_cast<std::uint64_t>(d.counters().unreclaimed()),
+      *hp::bound({.threads = 1, .structure = {.hazards_per_thread = 2}, .scan_threshold_min = 8}));
 }
 
 TEST(hazard_pointers, bound_is_threads_times_the_scan_threshold) {
-  const smr::bound_inputs in{.threads = 4, .structure = {.hazards_per_thread = 2},
-                             .scan_threshold_min = 64};
+  const smr::bound_inputs in{
+      .threads = 4, .structure = {.hazards_per_thread = 2}, .scan_threshold_min = 64};
   EXPECT_EQ(hp::bound(in), 4U * 64U);  // R = max(2*4*2, 64)
-  const smr::bound_inputs many{.threads = 64, .structure = {.hazards_per_thread = 2},
-                               .scan_threshold_min = 64};
+  const smr::bound_inputs many{
+      .threads = 64, .structure = {.hazards_per_thread = 2}, .scan_threshold_min = 64};
   EXPECT_EQ(hp::bound(many), 64U * (2U * 64U * 2U));
 }
 
@@ -113,6 +113,16 @@ TEST(hazard_pointers, nodes_left_by_an_exited_thread_are_adopted_and_freed) {
   held.reset();
   reader.scan();  // adopts the orphan
   EXPECT_EQ(destroyed.load(), 1);
+}
+
+// Amortized freeing (schemes/free_pacing.hpp): a scan's batch is freed one node per later
+// retire, where batch mode frees it in one go.
+TEST(hazard_pointers, amortized_free_frees_one_node_per_retire) {
+  EXPECT_GT(
+      smrlab_test::most_frees_in_one_retire<smr::hazard_pointers>(smr::free_mode::batch, 3000), 1);
+  EXPECT_EQ(
+      smrlab_test::most_frees_in_one_retire<smr::hazard_pointers>(smr::free_mode::amortized, 3000),
+      1);
 }
 
 }  // namespace

@@ -90,9 +90,9 @@ TEST(hprc, the_deletion_list_never_exceeds_its_capacity) {
 }
 
 TEST(hprc, bound_is_n_squared_times_k_plus_l_plus_alpha_plus_one) {
-  const smr::bound_inputs in{.threads = 4,
-                             .structure = {.hazards_per_thread = 2, .links_per_node = 2,
-                                           .transient_links = 1}};
+  const smr::bound_inputs in{
+      .threads = 4,
+      .structure = {.hazards_per_thread = 2, .links_per_node = 2, .transient_links = 1}};
   const std::uint64_t k = smr::hprc::hazards_for(2);
   EXPECT_EQ(smr::hprc::bound(in), 16U * (k + 2 + 1 + 1));
 }
@@ -132,6 +132,13 @@ TEST(hprc, treiber_stack_stress_validates_and_stays_under_the_bound) {
   EXPECT_EQ(r.teardown, "ok");
   ASSERT_TRUE(r.bound.has_value());
   EXPECT_LE(static_cast<std::uint64_t>(r.unreclaimed_peak), *r.bound);
+}
+
+// Amortized freeing (schemes/free_pacing.hpp): a scan's batch is freed one node per later
+// retire, where batch mode frees it in one go.
+TEST(hprc, amortized_free_frees_one_node_per_retire) {
+  EXPECT_GT(smrlab_test::most_frees_in_one_retire<smr::hprc>(smr::free_mode::batch, 3000), 1);
+  EXPECT_EQ(smrlab_test::most_frees_in_one_retire<smr::hprc>(smr::free_mode::amortized, 3000), 1);
 }
 
 }  // namespace

@@ -229,4 +229,18 @@ TEST(ibr_2ge, the_bound_formula_grows_with_threads_and_live_nodes) {
       << "an interval's span in epochs is not an input, even where the live set is known";
 }
 
+// Amortized freeing (schemes/free_pacing.hpp): a scan's batch is freed one node per later
+// retire, where batch mode frees it in one go. A scan that releases more than one scan interval
+// of nodes (those an era pinned at the last scan, and the new ones) leaves some queued at the
+// next scan, which frees them first, so that the bound holds: the most in one retire is then
+// about one interval, half of what batch mode frees at once.
+TEST(ibr_2ge, amortized_free_frees_one_node_per_retire_between_scans) {
+  const int batch =
+      smrlab_test::most_frees_in_one_retire<smr::ibr_2ge>(smr::free_mode::batch, 3000);
+  const int amortized =
+      smrlab_test::most_frees_in_one_retire<smr::ibr_2ge>(smr::free_mode::amortized, 3000);
+  EXPECT_GT(batch, 1);
+  EXPECT_LE(2 * amortized, batch + 2);
+}
+
 }  // namespace

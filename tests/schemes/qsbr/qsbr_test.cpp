@@ -172,4 +172,11 @@ TEST(qsbr, what_an_exited_thread_retired_is_reclaimed_by_the_others) {
   EXPECT_GE(destroyed.load(), 50) << "the exited thread's orphans were not adopted";
 }
 
+// Amortized freeing (schemes/free_pacing.hpp): a scan's batch is freed one node per later
+// retire, where batch mode frees it in one go.
+TEST(qsbr, amortized_free_frees_one_node_per_retire) {
+  EXPECT_GT(smrlab_test::most_frees_in_one_retire<smr::qsbr>(smr::free_mode::batch, 3000), 1);
+  EXPECT_EQ(smrlab_test::most_frees_in_one_retire<smr::qsbr>(smr::free_mode::amortized, 3000), 1);
+}
+
 }  // namespace
