@@ -7,9 +7,10 @@ set -euo pipefail
 
 usage() {
   cat <<'USAGE'
-Usage: ./run_tests.sh [--presets "release asan tsan"] [--jobs N] [--test-jobs N] [--help]
+Usage: ./run_tests.sh [--presets "release asan tsan modelcheck"] [--jobs N] [--test-jobs N] [--help]
+       ./run_tests.sh --check-plugin DIR [--jobs N] [--test-jobs N]
 
-For each preset (default: release asan tsan):
+For each preset (default: release asan tsan modelcheck):
   cmake --preset P -DSMRLAB_PLUGIN_DIRS="$PWD/examples/plugins"
   cmake --build --preset P --parallel JOBS
   ctest --preset P                            (release, debug: every test, including the
@@ -17,13 +18,20 @@ For each preset (default: release asan tsan):
   ctest --preset P -L 'unit|conformance'      (asan, tsan: these presets build the tests
                                                only, not smrlab or smrlab_micro; tsan
                                                leaves out the peers, see README)
+  ctest --preset modelcheck                   (the model checker's tests, and every pairing
+                                               explored under SC and TSO; no peers)
 
 Options:
   --presets LIST   space-separated presets from CMakePresets.json
-                   (release, debug, asan, tsan); default "release asan tsan"
+                   (release, debug, asan, tsan, modelcheck);
+                   default "release asan tsan modelcheck"
   --jobs N         build parallelism (default: nproc)
   --test-jobs N    ctest parallelism (default: nproc; the stress tests are RUN_SERIAL,
                    see tests/CMakeLists.txt, so they still have the cores to themselves)
+  --check-plugin DIR
+                   instead of the presets: build the model checker with DIR as the only
+                   plugin directory (in build/modelcheck-plugin) and explore the pairings of
+                   DIR's schemes and structures alone, under SC and TSO
   --help           show this help
 
 Sanitizer options exported (values already in the environment are appended,
@@ -44,7 +52,8 @@ USAGE
 cd "$(dirname "${BASH_SOURCE[0]}")"
 ROOT="$PWD"
 
-presets="release asan tsan"
+presets="release asan tsan modelcheck"
+plugin_dir=""
 jobs="$(nproc 2>/dev/null || echo 2)"
 test_jobs="$jobs"
 
@@ -91,6 +100,12 @@ while [ "$#" -gt 0 ]; do
       test_jobs="${1#*=}"
       need_int --test-jobs "$test_jobs"
       ;;
+    --check-plugin)
+      need_value "$@"
+      plugin_dir="$2"
+      shift
+      ;;
+    --check-plugin=*) plugin_dir="${1#*=}" ;;
     -h | --help)
       usage
       exit 0
@@ -103,6 +118,14 @@ while [ "$#" -gt 0 ]; do
   shift
 done
 
+if [ -n "$plugin_dir" ]; then
+  if [ ! -d "$plugin_dir" ]; then
+    echo "run_tests.sh: error: --check-plugin: '$plugin_dir' is not a directory" >&2
+    exit 2
+  fi
+  plugin_dir="$(cd "$plugin_dir" && pwd)"
+  presets="modelcheck"
+fi
 read -r -a preset_list <<<"$presets"
 if [ "${#preset_list[@]}" -eq 0 ]; then
   echo "run_tests.sh: error: --presets is empty" >&2
@@ -110,9 +133,9 @@ if [ "${#preset_list[@]}" -eq 0 ]; then
 fi
 for p in "${preset_list[@]}"; do
   case "$p" in
-    release | debug | asan | tsan) ;;
+    release | debug | asan | tsan | modelcheck) ;;
     *)
-      echo "run_tests.sh: error: unknown preset '$p' (expected release, debug, asan or tsan)" >&2
+      echo "run_tests.sh: error: unknown preset '$p' (expected release, debug, asan, tsan or modelcheck)" >&2
       exit 2
       ;;
   esac
@@ -245,6 +268,18 @@ if [ "${#tsan_prefix[@]}" -gt 0 ]; then
 fi
 
 run_stage "setup" "$ROOT/scripts/setup.sh"
+if [ -n "$plugin_dir" ]; then
+  # The plugin's pairings alone (ctest label modelcheck_plugin, tests/modelcheck/CMakeLists.txt).
+  plugin_build="$ROOT/build/modelcheck-plugin"
+  run_stage "configure modelcheck" cmake --preset modelcheck -B "$plugin_build" \
+    -DSMRLAB_PLUGIN_DIRS="$plugin_dir"
+  run_stage "build modelcheck (compile+link)" cmake --build "$plugin_build" \
+    --target smrlab_modelcheck --parallel "$jobs"
+  run_stage "test modelcheck" ctest --test-dir "$plugin_build" -L modelcheck_plugin \
+    --no-tests=error --output-on-failure --parallel "$test_jobs"
+  print_summary
+  exit 0
+fi
 for p in "${preset_list[@]}"; do
   py="$("$ROOT/scripts/find_python.sh" --with-pytest)" || exit 1
   run_stage "configure $p" cmake --preset "$p" -DSMRLAB_PLUGIN_DIRS="$ROOT/examples/plugins" \

@@ -286,11 +286,29 @@ function(_smrlab_pairing_objects target objects sources libraries precompile)
   target_sources(${target} PRIVATE $<TARGET_OBJECTS:${objects}>)
 endfunction()
 
-# smrlab_add_pairing_dispatch(<target>)
+# smrlab_add_pairing_dispatch(<target> [ERASED_ONLY])
 # One source per pairing defining its pairing_entry (run_trial and run_bare_loop instantiated
 # there, and only there), and the table of them all in the registry's order
-# (compiled_pairings(), harness/pairing_dispatch.hpp).
+# (compiled_pairings(), harness/pairing_dispatch.hpp). ERASED_ONLY (the model-checking build,
+# which never runs real threads): only the pairing behind virtual calls, with no trial runner and
+# no bare loop (those entries are null).
 function(smrlab_add_pairing_dispatch target)
+  cmake_parse_arguments(PARSE_ARGV 1 arg "ERASED_ONLY" "" "")
+  if(arg_ERASED_ONLY)
+    set(runner_includes "")
+    set(trial_include "")
+    set(run_trial "nullptr")
+    set(run_bare_loop "nullptr")
+    set(libraries smrlab_components)
+    set(precompile "<harness/erased_pairing_impl.hpp>;<harness/pairing_dispatch.hpp>")
+  else()
+    set(runner_includes "#include \"harness/bare_loop.hpp\"\n")
+    set(trial_include "#include \"harness/trial.hpp\"\n")
+    set(run_trial "&run_trial<S, DS>")
+    set(run_bare_loop "&run_bare_loop<S, DS>")
+    set(libraries smrlab_harness)
+    set(precompile "<harness/bare_loop.hpp>;<harness/erased_pairing_impl.hpp>;<harness/pairing_dispatch.hpp>;<harness/trial.hpp>")
+  endif()
   get_property(pairings GLOBAL PROPERTY SMRLAB_PAIRINGS)
   set(dir "${CMAKE_CURRENT_BINARY_DIR}/pairings/dispatch")
   set(sources "")
@@ -304,11 +322,9 @@ function(smrlab_add_pairing_dispatch target)
 // pairing behind virtual calls (harness/erased_pairing.hpp).
 #include \"${scheme_header}\"
 #include \"${structure_header}\"
-#include \"harness/bare_loop.hpp\"
-#include \"harness/erased_pairing_impl.hpp\"
+${runner_includes}#include \"harness/erased_pairing_impl.hpp\"
 #include \"harness/pairing_dispatch.hpp\"
-#include \"harness/trial.hpp\"
-
+${trial_include}
 namespace smrlab::dispatch {
 namespace {
 using S = ${scheme_type};
@@ -320,8 +336,8 @@ static_assert(smr::compatible(S::name, S::traits, DS::requirements),
 extern constinit const pairing_entry ${id} = {
     .scheme = S::name,
     .structure = DS::name,
-    .run_trial = &run_trial<S, DS>,
-    .run_bare_loop = &run_bare_loop<S, DS>,
+    .run_trial = ${run_trial},
+    .run_bare_loop = ${run_bare_loop},
     .traits = &S::traits,
     .requirements = &DS::requirements,
     .kind = DS::kind,
@@ -356,7 +372,6 @@ ${rows}  }};
 
 }  // namespace smrlab
 ")
-  _smrlab_pairing_objects(${target} ${target}_entries "${sources}" smrlab_harness
-                          "<harness/bare_loop.hpp>;<harness/erased_pairing_impl.hpp>;<harness/pairing_dispatch.hpp>;<harness/trial.hpp>")
+  _smrlab_pairing_objects(${target} ${target}_entries "${sources}" "${libraries}" "${precompile}")
   target_sources(${target} PRIVATE "${table}")
 endfunction()

@@ -11,6 +11,7 @@
 #include <variant>
 
 #include "harness/allocator.hpp"
+#include "harness/check_command.hpp"
 #include "harness/list_command.hpp"
 #include "harness/merge_command.hpp"
 #include "harness/overhead_command.hpp"
@@ -100,6 +101,8 @@ int main(int argc, char** argv) {
 
   smrlab::overhead_cli overhead_opts;
   auto* overhead = smrlab::add_overhead_subcommand(app, overhead_opts);
+
+  auto* check = smrlab::add_check_subcommand(app);
 
   auto* run = app.add_subcommand("run", "run a sweep and append one CSV row per trial");
   smrlab::sweep_options cli;
@@ -259,6 +262,8 @@ int main(int argc, char** argv) {
   }
 
   if (merge->parsed()) return smrlab::run_merge(merge_opts);
+
+  if (check->parsed()) return smrlab::run_check(check->remaining(), argc > 0 ? argv[0] : nullptr);
 
   if (overhead->parsed()) {
     std::signal(SIGINT, on_signal);

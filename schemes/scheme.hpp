@@ -26,6 +26,8 @@
 //   d.destroy_unretired(span)   free a structure's never-retired nodes at teardown, all at once:
 //                               link-counting schemes drop the counts their links hold, reclaim
 //                               what that frees, and only then free them
+//   node_for_scheme<N, S>       what S needs of a node type N: for_each_link(f), and where
+//                               S::traits.needs_structure_callbacks, clean_up(h) (check_node)
 #pragma once
 
 #include <concepts>
@@ -60,6 +62,21 @@ template <class N>
 concept linked_node = requires(N& n) {
   n.for_each_link([](auto& /*link*/) {});
 };
+
+// A node type with the clean-up callback of Gidenstam et al. (structures/clean_up.hpp): a scheme
+// with the trait needs_structure_callbacks (hprc) calls n.clean_up(h), h its thread handle, on
+// deleted nodes, so that their links skip other deleted nodes; its garbage bound rests on it.
+template <class N, class H>
+concept has_clean_up_callback = requires(N& n, H& h) {
+  n.clean_up(h);
+};
+
+// What scheme S needs of a node type N: its links, and where S calls the structure's callbacks,
+// the clean-up callback. There is no silent default: a node with nothing to clean up (no link
+// that can point at a deleted node) says so with an empty clean_up.
+template <class N, class S>
+concept node_for_scheme = linked_node<N> &&
+    (!S::traits.needs_structure_callbacks || has_clean_up_callback<N, typename S::thread_handle>);
 
 template <class S>
 concept scheme_identity = requires(const bound_inputs& b) {
@@ -199,6 +216,24 @@ consteval bool check_scheme() {
                 "scheme contract: thread_handle needs deref(link), cas(link, marked_ptr, "
                 "marked_ptr) -> bool, store(link, marked_ptr), make<T>(args...) -> ref<T>, "
                 "retire(ref&&) and retire(ref&&, hook)");
+  return true;
+}
+
+// Checks node_for_scheme<N, S> part by part, so a node type that misses one gets its name. A
+// scheme that walks a node's links or calls its callbacks asserts this where it first meets the
+// node type (make<T>), as hprc does.
+template <class S, class N>
+consteval bool check_node() {
+  static_assert(linked_node<N>,
+                "node contract: the scheme walks the node's links, and this node type has no "
+                "`template <class F> void for_each_link(F&& f)` calling f on each link");
+  static_assert(
+      !S::traits.needs_structure_callbacks || has_clean_up_callback<N, typename S::thread_handle>,
+      "node contract: the scheme has needs_structure_callbacks and calls the node's "
+      "clean-up callback `template <class H> void clean_up(H& h)` on deleted nodes "
+      "(structures/clean_up.hpp); this node type has none (misspelt?), and without it "
+      "the scheme's garbage bound does not hold. A node with nothing to clean up "
+      "declares an empty one");
   return true;
 }
 

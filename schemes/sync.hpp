@@ -7,6 +7,11 @@
 // counts) may stay std::atomic; tests/schemes/sync_use_test.py checks the rest.
 #pragma once
 
+#if defined(SMRLAB_MODELCHECK)
+// The model-checking build: the same names, each a scheduling point of the explorer.
+#include "modelcheck/sync_model.hpp"
+#else
+
 #include <atomic>
 #include <mutex>
 #include <optional>
@@ -52,3 +57,5 @@ inline const std::optional<std::string>& asymmetric_fence_unavailable() {
 }
 
 }  // namespace smr::sync
+
+#endif  // SMRLAB_MODELCHECK

@@ -15,7 +15,7 @@ smrlab_required_packages=(
   cmake ninja-build g++ pkg-config ccache
   libbenchmark-dev libgtest-dev libhwloc-dev libjemalloc-dev libmimalloc-dev
   libcli11-dev nlohmann-json3-dev libtomlplusplus-dev libfmt-dev librapidcheck-dev
-  liburcu-dev libcds-dev
+  liburcu-dev libcds-dev libboost-context-dev
   python3-matplotlib python3-pandas python3-pytest hwloc
 )
 

@@ -180,6 +180,10 @@ struct hazard_pointers : pointer_scheme_types {
                             owner().config().scan_threshold_min);
     }
 
+   protected:
+    // For schemes built on this one (the deliberately broken variants of tests/broken_schemes).
+    hazard_slots& hazards() noexcept { return hazards_; }
+
    private:
     hazard_slots hazards_;
     std::uint64_t next_scan_at_ = 0;

@@ -14,6 +14,44 @@
 // bounded: N^2 * (k + l_max + alpha + 1) deleted-but-unreclaimed nodes, with each DL sized
 // N * (k + l_max + alpha + 1). Cyclic garbage is not supported (terminate breaks the cycles the
 // structures here create).
+//
+// Memory orders: the algorithm and its bound are proven under sequential consistency, and the
+// decision to free a node rests on store-load patterns between threads, so the operations below
+// are seq_cst and each group says which operations it is ordered against. On x86 a seq_cst load
+// is a plain load and an RMW is a locked instruction whatever its order; what seq_cst costs is
+// the fence of each seq_cst store (four per retire, one per count_link, Scan's trace and entry
+// stores). The groups, tagged at each operation:
+//   (H1) Scan's free decision. Scan stores mm_trace = true, then re-loads mm_ref; count_link
+//     does mm_ref += 1, then stores mm_trace = false. If Scan's re-load misses the increment,
+//     the single total order puts the linker's trace store after Scan's, so Scan's mark cannot
+//     overwrite it; under acquire/release it could, and Scan could free a linked node. The
+//     final check (mm_ref == 0, trace set, no hazard) also needs the link writes
+//     (cas, store) and uncount_link's decrement in that order: a DeRefLink that published its
+//     hazard and then re-read the link before the unlinking write is seen by a Scan that saw
+//     the decrement (hazard_slots.hpp: publish_and_reread, collect_hazards). Needed.
+//   (H2) The claims on a deletion-list entry. CleanUpAll does claims += 1, then re-loads node;
+//     Scan stores node = null, then loads claims. Dekker's pattern: at least one of them sees
+//     the other's write, so Scan never frees a node that a cleaner is cleaning up. Needed.
+//     The cleaner's claims -= 1 after its clean-up also orders its uses of the node before a
+//     Scan that reads claims == 0 and frees it (release/acquire would do for that half).
+//   (H3) Publishing an entry to CleanUpAll. retire stores done = false, then node = n; Scan
+//     stores done = true, then node = n again; CleanUpAll loads node, then done. Release on the
+//     node stores and acquire on the first node load would do (done relaxed behind them). Kept
+//     seq_cst: node is also H2's variable, and one order keeps the argument in one total order.
+//   (H4) mm_del: retire's store, is_deleted()'s load in the structures' clean-up callbacks.
+//     A stale false only skips a clean-up step, which is never unsafe; but the bound's argument
+//     (a clean-up pass skips every node deleted before it began) is stated over one total order.
+//     Kept seq_cst. retire's mm_trace = false repeats the paper's DeleteNode: the trace is false
+//     already (only Scan sets it, on nodes in a deletion list), so any order would do; kept.
+//   (H5) Reads of the holder's own writes: CleanUpLocal's and Scan's loads of node and done in
+//     a list this thread holds (written only by its holder; the registry's claim orders a
+//     taken-over slot's previous owner before). Relaxed would do; kept seq_cst, a plain load.
+//   (H6) terminate's load of a link before its clearing CAS: relaxed would do, the CAS checks
+//     the value; kept seq_cst, a plain load.
+// The orders that are not seq_cst (the deletion list's publication, the teardown) each say
+// what they pair with. Weakening H3 to H6 would make retire's four fenced stores plain ones on
+// x86 (the loads cost nothing either way); not done without the model checker (issue 11)
+// confirming it, since the bound's argument (H4) is the paper's, under SC.
 #pragma once
 
 #include <algorithm>
@@ -36,6 +74,7 @@
 #include "../marked_ptr.hpp"
 #include "../plain_ref.hpp"
 #include "../retired_object.hpp"
+#include "../scheme.hpp"
 #include "schemes/sync.hpp"
 
 namespace smr {
@@ -214,7 +253,8 @@ struct hprc {
     }
 
     // CompareAndSwapRef: on success, +1 on the new node (clearing its trace) and -1 on the old.
-    // Counts change only when the pointer does (not for a change of mark alone).
+    // Counts change only when the pointer does (not for a change of mark alone). The CAS is
+    // seq_cst (plain_ref.hpp; H1): an unlinking write in the order Scan's checks assume.
     template <class T>
     bool cas(link<T>& l, marked_ptr<T> expected, marked_ptr<T> desired) {
       if (!atomic_link_writes::cas(l, expected, desired)) return false;
@@ -225,7 +265,8 @@ struct hprc {
       return true;
     }
 
-    // StoreRef, for links no other thread writes concurrently.
+    // StoreRef, for links no other thread writes concurrently. An exchange, for the old value
+    // to uncount; seq_cst (H1), as the CAS: it may unlink a node that a DeRefLink re-reads.
     template <class T>
     void store(link<T>& l, marked_ptr<T> value) {
       const marked_ptr<T> old = l.exchange(value, std::memory_order_seq_cst);
@@ -235,9 +276,12 @@ struct hprc {
       }
     }
 
-    // NewNode: count 0, flags clear, protected by a hazard.
+    // NewNode: count 0, flags clear, protected by a hazard. The node type must have its links
+    // and its clean-up callback (check_node, schemes/scheme.hpp): Scan and CleanUpAll call it
+    // through ops_of<T>, and a node without it would compile and quietly lose the bound.
     template <class T, class... Args>
     ref<T> make(Args&&... args) {
+      static_assert(check_node<hprc, T>());
       ref<T> r = hazards_.make<T>(std::forward<Args>(args)...);
       T* p = r.get();
       if (static_cast<void*>(static_cast<node_base*>(p)) != static_cast<void*>(p)) {
@@ -254,13 +298,14 @@ struct hprc {
       node_base* n = r.get();
       r.reset();
       pacing_.step(counters());
-      n->mm_del.store(true, std::memory_order_seq_cst);
-      n->mm_trace.store(false, std::memory_order_seq_cst);
+      n->mm_del.store(true, std::memory_order_seq_cst);     // H4: is_deleted()
+      n->mm_trace.store(false, std::memory_order_seq_cst);  // H4: the paper's; already false
       slot& s = own_slot();
       if (s.free_entries.empty()) make_room(s);
       const std::uint32_t idx = s.free_entries.back();
       s.free_entries.pop_back();
       dl_entry& e = s.dl_storage[idx];
+      // H3: CleanUpAll loads node, then done; it sees this done, not the entry's last one.
       e.done.store(false, std::memory_order_seq_cst);
       e.hook = reinterpret_cast<void (*)()>(on_reclaim);
       e.node.store(n, std::memory_order_seq_cst);
@@ -274,6 +319,7 @@ struct hprc {
     std::uint32_t deletion_list_size() noexcept { return own_slot().dcount; }
 
     // For the structures' clean-up callbacks: whether DeleteNode was called on the node.
+    // H4: pairs with retire's store of mm_del.
     static bool is_deleted(const node_base* n) noexcept {
       return n->mm_del.load(std::memory_order_seq_cst);
     }
@@ -308,15 +354,19 @@ struct hprc {
       s.dl.store(s.dl_storage.get(), std::memory_order_release);
     }
 
+    // H1: the increment, then the trace cleared, against Scan's trace mark, then its re-load.
     static void count_link(node_base* n) {
       if (n == nullptr) return;
       n->mm_ref.fetch_add(1, std::memory_order_seq_cst);
       n->mm_trace.store(false, std::memory_order_seq_cst);
     }
+    // H1: after the unlinking write; a Scan that sees the count at zero then sees the hazards
+    // of the DeRefLinks that read the link before that write.
     static void uncount_link(node_base* n) {
       if (n != nullptr) n->mm_ref.fetch_sub(1, std::memory_order_seq_cst);
     }
 
+    // H5: a list this thread holds; node and done are its own writes.
     void clean_up_local(slot& s) {
       for (std::uint32_t i = s.dlist; i != end_of_list; i = s.dl_storage[i].next) {
         node_base* n = s.dl_storage[i].node.load(std::memory_order_seq_cst);
@@ -335,8 +385,10 @@ struct hprc {
         dl_entry* dl = domain::dl_of(other);
         if (dl == nullptr) return;
         for (std::uint32_t i = 0; i < cap; ++i) {
+          // H3: node, then done, against the owner's done, then node (retire, Scan).
           node_base* n = dl[i].node.load(std::memory_order_seq_cst);
           if (n == nullptr || dl[i].done.load(std::memory_order_seq_cst)) continue;
+          // H2: claim, then re-load node, against Scan's null store, then its load of claims.
           dl[i].claims.fetch_add(1, std::memory_order_seq_cst);
           if (dl[i].node.load(std::memory_order_seq_cst) == n) n->mm_ops->clean_up(n, *this);
           dl[i].claims.fetch_sub(1, std::memory_order_seq_cst);
@@ -350,7 +402,8 @@ struct hprc {
       pacing_.flush(counters());
       dl_entry* dl = s.dl_storage.get();
       // Mark the candidates: a node whose count is zero gets its trace set, then the count is
-      // checked again. A CAS that links the node meanwhile clears the trace.
+      // checked again. A CAS that links the node meanwhile clears the trace. The node loads are
+      // H5 (this list is held), the count and trace accesses H1.
       for (std::uint32_t i = s.dlist; i != end_of_list; i = dl[i].next) {
         node_base* n = dl[i].node.load(std::memory_order_seq_cst);
         if (n->mm_ref.load(std::memory_order_seq_cst) == 0) {
@@ -369,9 +422,11 @@ struct hprc {
       while (i != end_of_list) {
         dl_entry& e = dl[i];
         const std::uint32_t next = e.next;
-        node_base* n = e.node.load(std::memory_order_seq_cst);
+        node_base* n = e.node.load(std::memory_order_seq_cst);  // H5
+        // H1: still unlinked, not linked since the mark, and no hazard on it.
         if (n->mm_ref.load(std::memory_order_seq_cst) == 0 &&
             n->mm_trace.load(std::memory_order_seq_cst) && hazards_seen_.count(n) == 0) {
+          // H2: null the entry, then look for claims, against CleanUpAll's claim, then re-load.
           e.node.store(nullptr, std::memory_order_seq_cst);
           if (e.claims.load(std::memory_order_seq_cst) == 0) {
             n->mm_ops->terminate(n, *this, false);
@@ -384,6 +439,7 @@ struct hprc {
           }
           // Another thread is cleaning it up: drop its claims now, free it on a later scan.
           n->mm_ops->terminate(n, *this, true);
+          // H3: done, then the node back; a cleaner that loads the node then sees done.
           e.done.store(true, std::memory_order_seq_cst);
           e.node.store(n, std::memory_order_seq_cst);
         }
@@ -416,11 +472,10 @@ struct hprc {
       }
     }
 
+    // The structure's clean-up callback (make() checked that T has one).
     template <class T>
     static void clean_up_thunk(node_base* n, thread_handle& h) {
-      if constexpr (requires(T & t, thread_handle & th) { t.clean_up(th); }) {
-        static_cast<T*>(n)->clean_up(h);
-      }
+      static_cast<T*>(n)->clean_up(h);
     }
     // TerminateNode: drop every claim the node's links hold.
     template <class T>
@@ -432,7 +487,7 @@ struct hprc {
           return;
         }
         for (;;) {
-          const marked_ptr<target> old = l.load(std::memory_order_seq_cst);
+          const marked_ptr<target> old = l.load(std::memory_order_seq_cst);  // H6
           if (h.cas(l, old, marked_ptr<target>())) return;
         }
       });

@@ -213,9 +213,17 @@ struct qsbr : pointer_scheme_types {
     // could be freed. Without this a stalled thread made every scan walk the whole (growing)
     // list, and throughput collapsed (0.05x `none` on the stack with park:1). Orphans are tried
     // every time: an exiting thread may have left old ones.
+    //
+    // The oldest epoch is clamped to the epoch read before it. Everything retired after that
+    // read, by any thread, is tagged with an epoch >= it, so it stays. Unclamped, a scan that
+    // found no other thread online got `offline` and freed every orphan, including those an
+    // exiting thread added after the scan's read, retired while a thread that came online
+    // meanwhile could still hold them (found by the model checker: qsbr x treiber_stack, 3
+    // threads x 3 operations, SC, 2 preemptions).
     void scan() {
       pacing_.flush(counters());
-      const std::uint64_t oldest = owner().oldest_seen();
+      const std::uint64_t now = owner().epoch();
+      const std::uint64_t oldest = std::min(owner().oldest_seen(), now);
       std::size_t n = 0;
       if (oldest != last_walk_oldest_) {
         last_walk_oldest_ = oldest;

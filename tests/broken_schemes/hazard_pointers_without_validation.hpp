@@ -33,6 +33,15 @@ struct hazard_pointers_without_validation : smr::hazard_pointers {
       const link<T> snapshot(l.load(std::memory_order_relaxed));
       return smr::hazard_pointers::thread_handle::deref(snapshot);
     }
+
+    // The same bug in place: the structures traverse with deref_into, so the production one
+    // (which validates) would hide it. Dropping r first is what smr::deref_into does for a scheme
+    // without the member.
+    template <class T>
+    void deref_into(ref<T>& r, const link<T>& l) {
+      r.reset();
+      r = deref(l);
+    }
   };
 
   using guard = smr::no_guard;

@@ -29,7 +29,7 @@ SYSTEM_PATH = "/usr/sbin:/usr/bin:/sbin:/bin"
 # a package set-up forgets fails the run, as on a real fresh machine.
 CMAKE_NEEDS = ("cmake ninja-build g++ pkg-config libhwloc-dev libfmt-dev libcli11-dev "
                "nlohmann-json3-dev libtomlplusplus-dev libgtest-dev libbenchmark-dev "
-               "librapidcheck-dev")
+               "librapidcheck-dev libboost-context-dev")
 
 SHIM_LIB = r"""
 log() { printf '%s\n' "$*" >>"$SHIM_LOG"; }
@@ -283,13 +283,13 @@ def test_run_tests_installs_first_then_configures_builds_and_tests_each_preset(m
     assert installed == asked
     assert "python3-pytest" in installed
     calls = ["apt-get install", "python3 -c import matplotlib, pandas, pytest"]
-    for preset in ("release", "asan", "tsan"):
+    for preset in ("release", "asan", "tsan", "modelcheck"):
         calls += [f"cmake --preset {preset} ", f"cmake --build --preset {preset} ",
                   f"ctest --preset {preset} "]
     assert_in_order(log, *calls)
     configure = log[first(log, "cmake --preset release ")]
     assert f"-DSMRLAB_PYTHON={machine.shims / 'python3'}" in configure
-    assert "10 passed, 0 failed" in p.stdout
+    assert "13 passed, 0 failed" in p.stdout
 
 
 @pytest.mark.parametrize("script", ["run_experiments.sh", "run_tests.sh"])

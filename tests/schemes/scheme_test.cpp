@@ -32,6 +32,29 @@ TYPED_TEST(scheme_contract, meets_the_contract) {
   EXPECT_FALSE(TypeParam::name.empty());
 }
 
+// A node whose clean-up callback is misspelt (node_for_scheme, schemes/scheme.hpp).
+template <class S>
+struct node_with_misspelt_clean_up : S::node_base {
+  typename S::template link<node_with_misspelt_clean_up> next;
+  template <class F>
+  void for_each_link(F&& f) {
+    f(next);
+  }
+  template <class H>
+  void cleanup(H& /*h*/) {}
+};
+
+// A scheme that calls the structure's callbacks accepts no node type without its clean-up
+// callback (its make() asserts check_node; tests/schemes/hprc/node_without_clean_up.cpp shows
+// the message); the other schemes need none.
+TYPED_TEST(scheme_contract, a_node_needs_its_clean_up_callback_where_the_scheme_calls_it) {
+  using S = TypeParam;
+  constexpr bool misspelt_accepted = smr::node_for_scheme<node_with_misspelt_clean_up<S>, S>;
+  static_assert(misspelt_accepted == !S::traits.needs_structure_callbacks);
+  EXPECT_EQ(misspelt_accepted, !S::traits.needs_structure_callbacks) << S::name;
+  EXPECT_TRUE((smr::node_for_scheme<tracked_node<S>, S>)) << S::name;
+}
+
 // The traits `smrlab list` prints agree with the scheme: a bounded scheme writes its formula, a
 // scheme whose bound() gives a number says it is bounded, and a node_base with members is
 // described (a scheme may also describe metadata kept outside node_base, as valois_rc's pool

@@ -18,6 +18,28 @@ smr::domain_config config(unsigned threads) {
   return smr::config_for(r, threads);
 }
 
+// hprc calls the structure's clean-up callback (needs_structure_callbacks), so a node type
+// without one, or with it misspelt, is not a node for it, and make() does not compile
+// (contract.rejects_a_node_without_clean_up_on_hprc); the structures' nodes are.
+struct misspelt_node : smr::hprc::node_base {
+  smr::hprc::link<misspelt_node> next;
+  template <class F>
+  void for_each_link(F&& f) {
+    f(next);
+  }
+  template <class H>
+  void clean_up_(H& /*h*/) {}
+};
+static_assert(!smr::node_for_scheme<misspelt_node, smr::hprc>);
+static_assert(smr::node_for_scheme<smr::treiber_stack<smr::hprc>::node, smr::hprc>);
+
+TEST(hprc, a_node_without_its_clean_up_callback_is_not_a_node_for_hprc) {
+  EXPECT_TRUE(smr::hprc::traits.needs_structure_callbacks);
+  EXPECT_FALSE((smr::node_for_scheme<misspelt_node, smr::hprc>));
+  EXPECT_TRUE((smr::node_for_scheme<smr::treiber_stack<smr::hprc>::node, smr::hprc>));
+  EXPECT_TRUE((smr::node_for_scheme<node, smr::hprc>));
+}
+
 TEST(hprc, links_count_references_and_local_references_do_not) {
   smr::hprc::domain d(config(2));
   smr::hprc::thread_handle h(d);
