@@ -174,12 +174,12 @@ print_summary() {
   local i
   echo
   echo "================================================================ summary"
-  printf '%-28s %-8s %10s\n' "stage" "result" "seconds"
-  printf '%-28s %-8s %10s\n' "----------------------------" "--------" "----------"
+  printf '%-32s %-8s %10s\n' "stage" "result" "seconds"
+  printf '%-32s %-8s %10s\n' "--------------------------------" "--------" "----------"
   for i in "${!stage_names[@]}"; do
-    printf '%-28s %-8s %10s\n' "${stage_names[$i]}" "${stage_results[$i]}" "${stage_times[$i]}"
+    printf '%-32s %-8s %10s\n' "${stage_names[$i]}" "${stage_results[$i]}" "${stage_times[$i]}"
   done
-  printf '%-28s %-8s %10s\n' "total" "" "$(secs_since "$run_start")"
+  printf '%-32s %-8s %10s\n' "total" "" "$(secs_since "$run_start")"
   print_pairing_cost
   echo
   echo "${passed} passed, ${failed} failed"
