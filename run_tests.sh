@@ -54,6 +54,7 @@ ROOT="$PWD"
 
 presets="release asan tsan modelcheck"
 plugin_dir=""
+presets_given=0
 jobs="$(nproc 2>/dev/null || echo 2)"
 test_jobs="$jobs"
 
@@ -77,9 +78,13 @@ while [ "$#" -gt 0 ]; do
     --presets)
       need_value "$@"
       presets="$2"
+      presets_given=1
       shift
       ;;
-    --presets=*) presets="${1#*=}" ;;
+    --presets=*)
+      presets="${1#*=}"
+      presets_given=1
+      ;;
     --jobs | -j)
       need_value "$@"
       need_int "$1" "$2"
@@ -119,6 +124,10 @@ while [ "$#" -gt 0 ]; do
 done
 
 if [ -n "$plugin_dir" ]; then
+  if [ "$presets_given" -eq 1 ]; then
+    echo "run_tests.sh: error: give --check-plugin or --presets, not both" >&2
+    exit 2
+  fi
   if [ ! -d "$plugin_dir" ]; then
     echo "run_tests.sh: error: --check-plugin: '$plugin_dir' is not a directory" >&2
     exit 2

@@ -27,8 +27,8 @@ namespace smr::modelcheck::arena {
 
 namespace {
 
-constexpr std::size_t region_bytes = std::size_t{8} << 30U;  // reserved, touched as used
-constexpr std::size_t max_blocks = std::size_t{16} << 20U;
+constexpr std::size_t region_bytes = std::size_t{1} << 30U;  // reserved, touched as used
+constexpr std::size_t max_blocks = std::size_t{4} << 20U;
 constexpr std::size_t granule = 16;
 constexpr unsigned char poison = 0xdb;
 
