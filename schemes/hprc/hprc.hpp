@@ -50,8 +50,8 @@
 //     the value; kept seq_cst, a plain load.
 // The orders that are not seq_cst (the deletion list's publication, the teardown) each say
 // what they pair with. Weakening H3 to H6 would make retire's four fenced stores plain ones on
-// x86 (the loads cost nothing either way); not done without the model checker (issue 11)
-// confirming it, since the bound's argument (H4) is the paper's, under SC.
+// x86 (the loads cost nothing either way). Not done: the bound's argument (H4) is the paper's,
+// under SC, and such a change should first pass the model checker under TSO (smrlab check).
 #pragma once
 
 #include <algorithm>
