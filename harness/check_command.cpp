@@ -23,7 +23,7 @@ namespace fs = std::filesystem;
 constexpr const char* checker_name = "smrlab_modelcheck";
 
 // Where the checker may be, in order.
-std::vector<fs::path> candidates(const char* self) {
+std::vector<fs::path> candidates() {
   std::vector<fs::path> out;
   if (const char* env = std::getenv("SMRLAB_MODELCHECK_BIN"); env != nullptr && *env != '\0') {
     out.emplace_back(env);
@@ -32,7 +32,6 @@ std::vector<fs::path> candidates(const char* self) {
   std::error_code ec;
   const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
   if (!ec) out.push_back(exe.parent_path() / checker_name);
-  if (self != nullptr) out.push_back(fs::path(self).parent_path() / checker_name);
   out.push_back(fs::path(SMRLAB_SOURCE_DIR) / "build" / "modelcheck" / checker_name);
   return out;
 }
@@ -57,8 +56,8 @@ CLI::App* add_check_subcommand(CLI::App& app) {
   return check;
 }
 
-int run_check(const std::vector<std::string>& args, const char* self) {
-  const std::vector<fs::path> where = candidates(self);
+int run_check(const std::vector<std::string>& args) {
+  const std::vector<fs::path> where = candidates();
   const std::optional<fs::path> checker = find_checker(where);
   if (!checker) {
     fmt::print(stderr,

@@ -18,6 +18,6 @@ namespace smrlab {
 CLI::App* add_check_subcommand(CLI::App& app);
 
 // Runs the checker with `args` (replacing this process); returns only on error.
-int run_check(const std::vector<std::string>& args, const char* self);
+int run_check(const std::vector<std::string>& args);
 
 }  // namespace smrlab

@@ -263,7 +263,7 @@ int main(int argc, char** argv) {
 
   if (merge->parsed()) return smrlab::run_merge(merge_opts);
 
-  if (check->parsed()) return smrlab::run_check(check->remaining(), argc > 0 ? argv[0] : nullptr);
+  if (check->parsed()) return smrlab::run_check(check->remaining());
 
   if (overhead->parsed()) {
     std::signal(SIGINT, on_signal);

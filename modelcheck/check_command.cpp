@@ -40,11 +40,9 @@ std::vector<const smrlab::pairing_entry*> all_pairings(
   return out;
 }
 
-// How this command names itself: smrlab_modelcheck, or "smrlab check" when run by it.
-std::string program_name = "smrlab_modelcheck";
-
-[[noreturn]] void bad_input(const std::string& what) {
-  std::fprintf(stderr, "%s: %s\n", program_name.c_str(), what.c_str());
+// One line naming the command (a.program), exit 2.
+[[noreturn]] void bad_input(const check_args& a, const std::string& what) {
+  std::fprintf(stderr, "%s: %s\n", a.program.c_str(), what.c_str());
   std::exit(2);
 }
 
@@ -113,7 +111,7 @@ bool check_pairing(const smrlab::pairing_entry& p, const check_args& a,
 int replay_one(const smrlab::pairing_entry& p, const check_args& a, memory_model model) {
   std::string error;
   const auto schedule = decode_schedule(a.replay, error);
-  if (!schedule) bad_input("--replay: " + error);
+  if (!schedule) bad_input(a, "--replay: " + error);
   const scenario s = scenario_for(p, a);
   std::printf("replaying %s (%s, %u threads x %u operations), %zu steps:\n%s", id(p).c_str(),
               to_string(model), s.threads, s.ops_per_thread, schedule->size(),
@@ -174,7 +172,7 @@ void add_options(CLI::App& app, check_args& a) {
 // The pairings of --scheme (and --structure), or exit 2 when there is none.
 std::vector<const smrlab::pairing_entry*> chosen_pairings(
     const check_args& a, const std::vector<const smrlab::pairing_entry*>& pairings) {
-  if (a.scheme.empty()) bad_input("give --scheme NAME (--list shows them)");
+  if (a.scheme.empty()) bad_input(a, "give --scheme NAME (--list shows them)");
   std::vector<const smrlab::pairing_entry*> chosen;
   for (const auto* p : pairings) {
     if (p->scheme == a.scheme && (a.structure.empty() || p->structure == a.structure)) {
@@ -182,9 +180,10 @@ std::vector<const smrlab::pairing_entry*> chosen_pairings(
     }
   }
   if (chosen.empty()) {
-    bad_input("no pairing of scheme '" + a.scheme + "'" +
-              (a.structure.empty() ? std::string() : " with structure '" + a.structure + "'") +
-              " in this build (--list shows them)");
+    bad_input(a,
+              "no pairing of scheme '" + a.scheme + "'" +
+                  (a.structure.empty() ? std::string() : " with structure '" + a.structure + "'") +
+                  " in this build (--list shows them)");
   }
   return chosen;
 }
@@ -206,7 +205,6 @@ exploration_options exploration_of(const check_args& a, memory_model model) {
 int check_command(int argc, char** argv, std::span<const smrlab::pairing_entry> extra) {
   check_args a;
   a.program = name_of_command(argc, argv);
-  program_name = a.program;
   CLI::App app{
       "Explores the interleavings of a scheme's pairings under a deterministic scheduler (SC or "
       "x86-TSO) and prints a replayable counterexample for the first failure: a use of freed "
@@ -231,7 +229,7 @@ int check_command(int argc, char** argv, std::span<const smrlab::pairing_entry> 
   const auto chosen = chosen_pairings(a, pairings);
   const memory_model model = a.model == "tso" ? memory_model::tso : memory_model::sc;
   if (!a.replay.empty()) {
-    if (chosen.size() != 1) bad_input("--replay needs one pairing: give --structure too");
+    if (chosen.size() != 1) bad_input(a, "--replay needs one pairing: give --structure too");
     return replay_one(*chosen.front(), a, model);
   }
   const exploration_options o = exploration_of(a, model);

@@ -7,6 +7,7 @@
 #include <boost/context/fiber.hpp>
 #include <boost/context/preallocated.hpp>
 #include <boost/context/protected_fixedsize_stack.hpp>
+#include <charconv>
 #include <cstdio>
 #include <cstring>
 #include <deque>
@@ -16,6 +17,7 @@
 #include <utility>
 
 #include "modelcheck/arena.hpp"
+#include "modelcheck/schedule_string.hpp"
 
 #if defined(__SANITIZE_ADDRESS__)
 #include <sanitizer/common_interface_defs.h>
@@ -420,33 +422,13 @@ bool step(engine& e, std::vector<choice>& enabled) {
 constexpr std::array<int, 4> crash_signals = {SIGSEGV, SIGBUS, SIGABRT, SIGFPE};
 std::array<struct sigaction, crash_signals.size()> previous_actions{};
 
-void write_text(const char* s) { (void)!::write(STDERR_FILENO, s, std::strlen(s)); }
+void write_text(std::string_view s) { (void)!::write(STDERR_FILENO, s.data(), s.size()); }
 
 void write_number(std::size_t n) {
   char digits[24];
-  std::size_t i = sizeof digits;
-  do {
-    digits[--i] = static_cast<char>('0' + n % 10);
-    n /= 10;
-  } while (n != 0);
-  (void)!::write(STDERR_FILENO, digits + i, sizeof digits - i);
-}
-
-// The schedule string (modelcheck/schedule_string.hpp), written out run by run.
-void write_schedule(const std::vector<choice>& schedule) {
-  std::size_t i = 0;
-  while (i < schedule.size()) {
-    std::size_t j = i + 1;
-    while (j < schedule.size() && schedule[j] == schedule[i]) ++j;
-    if (i != 0) write_text(".");
-    if (schedule[i].flush) write_text("f");
-    write_number(schedule[i].thread);
-    if (j - i > 1) {
-      write_text("*");
-      write_number(j - i);
-    }
-    i = j;
-  }
+  write_text(std::string_view(
+      digits,
+      static_cast<std::size_t>(std::to_chars(digits, digits + sizeof digits, n).ptr - digits)));
 }
 
 void on_crash(int signal) {
@@ -456,7 +438,7 @@ void on_crash(int signal) {
     write_text(" at step ");
     write_number(current->result.steps == 0 ? 0 : current->result.steps - 1);
     write_text(", in the execution whose schedule so far is (for --replay):\n  ");
-    write_schedule(current->result.schedule);
+    write_schedule(current->result.schedule, write_text);
     write_text("\n");
   }
   for (std::size_t i = 0; i < crash_signals.size(); ++i) {

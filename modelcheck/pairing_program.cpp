@@ -24,50 +24,45 @@ constexpr unsigned max_threads = 3;
 constexpr unsigned max_ops = 3;
 using plan = std::array<std::array<step, max_ops>, max_threads>;
 
-// Each kind's prefill and per-thread operations. The first operations of threads 0 and 1 unlink
-// (pop, remove) what the other may be reading; later ones insert again, so that a node freed too
-// early can be found reused.
-constexpr std::array<step, 2> pool_prefill{{{op_kind::push, 1}, {op_kind::push, 2}}};
-constexpr plan pool_plan{{
-    {{{op_kind::pop, 0}, {op_kind::push, 10}, {op_kind::pop, 0}}},
-    {{{op_kind::pop, 0}, {op_kind::push, 11}, {op_kind::pop, 0}}},
-    {{{op_kind::push, 12}, {op_kind::pop, 0}, {op_kind::pop, 0}}},
-}};
-constexpr std::array<step, 2> deque_prefill{{{op_kind::push_right, 1}, {op_kind::push_right, 2}}};
-constexpr plan deque_plan{{
-    {{{op_kind::pop_left, 0}, {op_kind::push_right, 10}, {op_kind::pop_right, 0}}},
-    {{{op_kind::pop_right, 0}, {op_kind::push_left, 11}, {op_kind::pop_left, 0}}},
-    {{{op_kind::push_left, 12}, {op_kind::pop_right, 0}, {op_kind::pop_left, 0}}},
-}};
-constexpr std::array<step, 2> set_prefill{{{op_kind::insert, 1}, {op_kind::insert, 2}}};
-constexpr plan set_plan{{
-    {{{op_kind::remove, 1}, {op_kind::insert, 3}, {op_kind::contains, 2}}},
-    {{{op_kind::contains, 2}, {op_kind::remove, 2}, {op_kind::insert, 1}}},
-    {{{op_kind::insert, 2}, {op_kind::remove, 3}, {op_kind::contains, 1}}},
-}};
+// A structure kind's prefill and per-thread operations. The first operations of threads 0 and 1
+// unlink (pop, remove) what the other may be reading; later ones insert again, so that a node
+// freed too early can be found reused.
+struct script {
+  std::array<step, 2> prefill;
+  plan threads;
+};
 
-const std::array<step, 2>& prefill_of(smr::structure_kind k) {
+constexpr script pool_script{{{{op_kind::push, 1}, {op_kind::push, 2}}},
+                             {{
+                                 {{{op_kind::pop, 0}, {op_kind::push, 10}, {op_kind::pop, 0}}},
+                                 {{{op_kind::pop, 0}, {op_kind::push, 11}, {op_kind::pop, 0}}},
+                                 {{{op_kind::push, 12}, {op_kind::pop, 0}, {op_kind::pop, 0}}},
+                             }}};
+constexpr script deque_script{
+    {{{op_kind::push_right, 1}, {op_kind::push_right, 2}}},
+    {{
+        {{{op_kind::pop_left, 0}, {op_kind::push_right, 10}, {op_kind::pop_right, 0}}},
+        {{{op_kind::pop_right, 0}, {op_kind::push_left, 11}, {op_kind::pop_left, 0}}},
+        {{{op_kind::push_left, 12}, {op_kind::pop_right, 0}, {op_kind::pop_left, 0}}},
+    }}};
+constexpr script set_script{
+    {{{op_kind::insert, 1}, {op_kind::insert, 2}}},
+    {{
+        {{{op_kind::remove, 1}, {op_kind::insert, 3}, {op_kind::contains, 2}}},
+        {{{op_kind::contains, 2}, {op_kind::remove, 2}, {op_kind::insert, 1}}},
+        {{{op_kind::insert, 2}, {op_kind::remove, 3}, {op_kind::contains, 1}}},
+    }}};
+
+const script& script_of(smr::structure_kind k) {
   switch (k) {
     case smr::structure_kind::pool:
-      return pool_prefill;
+      return pool_script;
     case smr::structure_kind::deque:
-      return deque_prefill;
+      return deque_script;
     case smr::structure_kind::set:
       break;
   }
-  return set_prefill;
-}
-
-const plan& plan_of(smr::structure_kind k) {
-  switch (k) {
-    case smr::structure_kind::pool:
-      return pool_plan;
-    case smr::structure_kind::deque:
-      return deque_plan;
-    case smr::structure_kind::set:
-      break;
-  }
-  return set_plan;
+  return set_script;
 }
 
 std::optional<std::uint64_t> apply(smrlab::erased_structure& ds, smrlab::erased_handle& h,
@@ -153,12 +148,12 @@ std::optional<std::string> finish(state& st, smr::structure_kind kind) {
 
 std::string describe(const smrlab::pairing_entry& p, const scenario& s) {
   std::string out = "prefill:";
-  for (const step& st : prefill_of(p.kind)) out += " " + step_text(st) + ",";
+  for (const step& st : script_of(p.kind).prefill) out += " " + step_text(st) + ",";
   out.back() = '\n';
   for (unsigned t = 0; t < s.threads; ++t) {
     out += "thread " + std::to_string(t) + ":";
     for (unsigned i = 0; i < s.ops_per_thread; ++i)
-      out += " " + step_text(plan_of(p.kind)[t][i]) + ",";
+      out += " " + step_text(script_of(p.kind).threads[t][i]) + ",";
     out.back() = '\n';
   }
   return out;
@@ -184,11 +179,12 @@ program pairing_program(const smrlab::pairing_entry& p, const scenario& s) {
     st->structure = st->domain->make_structure();
     st->clock = 0;
     const std::unique_ptr<smrlab::erased_handle> h = st->domain->attach();
-    for (const step& x : prefill_of(kind)) record(*st, threads, *h, x);  // the prefill's thread
+    for (const step& x : script_of(kind).prefill)
+      record(*st, threads, *h, x);  // the prefill's thread
   };
   prog.thread = [st, kind, ops](unsigned t) {
     std::unique_ptr<smrlab::erased_handle> h = st->domain->attach();
-    for (unsigned i = 0; i < ops; ++i) record(*st, t, *h, plan_of(kind)[t][i]);
+    for (unsigned i = 0; i < ops; ++i) record(*st, t, *h, script_of(kind).threads[t][i]);
     h.reset();  // the unregistration is explored too
   };
   prog.finish = [st, kind] { return finish(*st, kind); };

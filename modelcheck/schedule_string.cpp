@@ -7,13 +7,6 @@ namespace smr::modelcheck {
 
 namespace {
 
-void append_run(std::string& out, const choice& c, std::size_t count) {
-  if (!out.empty()) out += '.';
-  if (c.flush) out += 'f';
-  out += std::to_string(c.thread);
-  if (count > 1) out += "*" + std::to_string(count);
-}
-
 bool parse_number(std::string_view s, std::size_t& value) {
   if (s.empty()) return false;
   const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
@@ -24,13 +17,7 @@ bool parse_number(std::string_view s, std::size_t& value) {
 
 std::string encode_schedule(const std::vector<choice>& schedule) {
   std::string out;
-  std::size_t i = 0;
-  while (i < schedule.size()) {
-    std::size_t j = i + 1;
-    while (j < schedule.size() && schedule[j] == schedule[i]) ++j;
-    append_run(out, schedule[i], j - i);
-    i = j;
-  }
+  write_schedule(schedule, [&out](std::string_view piece) { out += piece; });
   return out;
 }
 

@@ -4,6 +4,8 @@
 // 7 steps. Forced steps are written too, so the string is the execution, step by step.
 #pragma once
 
+#include <charconv>
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -12,6 +14,31 @@
 #include "modelcheck/execution.hpp"
 
 namespace smr::modelcheck {
+
+// Passes the schedule string to `write` piece by piece (std::string_view each), allocating
+// nothing: encode_schedule collects it, and the engine's crash report writes it to stderr from a
+// signal handler.
+template <class Write>
+void write_schedule(const std::vector<choice>& schedule, Write&& write) {
+  const auto number = [&write](std::size_t n) {
+    char digits[24];
+    const auto end = std::to_chars(digits, digits + sizeof digits, n).ptr;
+    write(std::string_view(digits, static_cast<std::size_t>(end - digits)));
+  };
+  std::size_t i = 0;
+  while (i < schedule.size()) {
+    std::size_t j = i + 1;
+    while (j < schedule.size() && schedule[j] == schedule[i]) ++j;
+    if (i != 0) write(std::string_view("."));
+    if (schedule[i].flush) write(std::string_view("f"));
+    number(schedule[i].thread);
+    if (j - i > 1) {
+      write(std::string_view("*"));
+      number(j - i);
+    }
+    i = j;
+  }
+}
 
 std::string encode_schedule(const std::vector<choice>& schedule);
 

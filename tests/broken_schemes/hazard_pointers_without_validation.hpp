@@ -34,14 +34,11 @@ struct hazard_pointers_without_validation : smr::hazard_pointers {
       return smr::hazard_pointers::thread_handle::deref(snapshot);
     }
 
-    // The same bug in place: the structures traverse with deref_into, so the production one
-    // (which validates) would hide it. Dropping r first is what smr::deref_into does for a scheme
-    // without the member.
+    // The same bug in place: the structures traverse with deref_into, whose production version
+    // (inherited) validates and would hide it. Deleted here, so that smr::deref_into falls back
+    // to dropping the reference and calling the deref above (schemes/scheme.hpp).
     template <class T>
-    void deref_into(ref<T>& r, const link<T>& l) {
-      r.reset();
-      r = deref(l);
-    }
+    void deref_into(ref<T>&, const link<T>&) = delete;
   };
 
   using guard = smr::no_guard;

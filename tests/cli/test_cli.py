@@ -59,6 +59,13 @@ def smrlab(cwd: Path, *args: str) -> subprocess.CompletedProcess:
                           timeout=TIMEOUT, check=False)
 
 
+def run_script(script: str, cwd: Path, *args: str) -> subprocess.CompletedProcess:
+    """Runs one of the repository's top-level scripts (run_experiments.sh, run_tests.sh) with
+    `args` in `cwd`, for the tests of their own argument checks."""
+    return subprocess.run(["bash", str(ROOT / script), *args], cwd=cwd, capture_output=True,
+                          text=True, timeout=60, check=False)
+
+
 def describe(p: subprocess.CompletedProcess) -> str:
     return f"exit {p.returncode}\n--- stdout\n{p.stdout}\n--- stderr\n{p.stderr}"
 

@@ -3,16 +3,13 @@ the whole job does from a clean checkout is test_fresh_machine.py's)."""
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-SCRIPT = ROOT / "run_tests.sh"
+from test_cli import ROOT, run_script
 
 
-def run(cwd: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(["bash", str(SCRIPT), *args], cwd=cwd, capture_output=True,
-                          text=True, timeout=60, check=False)
+def run(cwd: Path, *args: str):
+    return run_script("run_tests.sh", cwd, *args)
 
 
 def test_help_names_every_preset_and_the_plugin_check():
