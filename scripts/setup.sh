@@ -74,10 +74,19 @@ smrlab_setup() {
   local installed
   installed="$(dpkg-query -W -f='${Package}\t${Status}\n' "${required[@]}" 2>/dev/null || true)"
 
+  # The installed ones, as a set. No `printf | grep -q` pipeline: grep -q exits at the first
+  # match, printf's next write then dies of SIGPIPE, and under pipefail (this script's strict
+  # mode) the package would count as missing although it is installed.
+  local -A is_installed=()
+  local line
+  while IFS= read -r line; do
+    case "$line" in *"	install ok installed") is_installed["${line%%	*}"]=1 ;; esac
+  done <<<"$installed"
+
   local -a missing=()
   local pkg
   for pkg in "${required[@]}"; do
-    if ! printf '%s\n' "$installed" | grep -qxF "${pkg}	install ok installed"; then
+    if [ -z "${is_installed[$pkg]:-}" ]; then
       missing+=("$pkg")
     fi
   done
