@@ -122,8 +122,9 @@ int main(int argc, char** argv) {
       run->add_option("--structures", structures, "comma list of structures (default: all)")
           ->delimiter(',');
   auto* o_threads = run->add_option("--threads", threads,
-                                    "comma list of thread counts, e.g. 1,2,4, or auto (the "
-                                    "default: 1, 2, 4, ... up to the PU count, and twice it)")
+                                    "comma list of thread counts, e.g. 1,2,4; multiples of the PU "
+                                    "count, e.g. 2x,4x; or auto (the default: 1, 2, 4, ... up to "
+                                    "the PU count, and twice it)")
                         ->delimiter(',');
   auto* o_trials = run->add_option("--trials", trials, "repetitions of each configuration");
   auto* o_duration =
@@ -280,9 +281,11 @@ int main(int argc, char** argv) {
   }
   if (o_schemes->count() != 0) o.schemes = schemes;
   if (o_structures->count() != 0) o.structures = structures;
-  if (o_threads->count() != 0 &&
-      !parse_into(threads, smrlab::parse_thread_counts, "--threads", o.threads)) {
-    return 2;
+  if (o_threads->count() != 0) {
+    smrlab::thread_request r;
+    if (!parse_into(threads, smrlab::parse_thread_counts, "--threads", r)) return 2;
+    o.threads = r.counts;
+    o.threads_per_pu = r.per_pu;
   }
   if (o_trials->count() != 0) o.trials = trials;
   if (o_duration->count() != 0) {

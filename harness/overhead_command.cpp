@@ -117,8 +117,8 @@ std::variant<overhead_options, std::string> parse_options(const overhead_cli& c)
   if (!c.threads.empty()) {
     auto t = parse_thread_counts(c.threads);
     if (const auto* err = std::get_if<std::string>(&t)) return "bad --threads: " + *err;
-    o.threads = std::get<std::vector<unsigned>>(t);
-    if (o.threads.empty()) o.threads = default_thread_counts(topology().summary().pus);
+    const auto& r = std::get<thread_request>(t);
+    o.threads = resolve_thread_counts(r.counts, r.per_pu, topology().summary().pus);
   }
   for (unsigned n : o.threads) {
     if (n > 4096) return error("bad --threads: {} is more than 4096", n);

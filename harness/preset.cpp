@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "harness/allocator.hpp"
+#include "harness/thread_counts.hpp"
 #include "harness/topology.hpp"
 #include "harness/units.hpp"
 
@@ -50,6 +51,21 @@ std::vector<std::string> one_or_many_strings(const std::string& path, const toml
                            example));
   }
   return string_list(path, n, key);
+}
+
+// One entry of 'threads': an integer >= 1, or a multiple of the PU count ("2x").
+void read_thread_count(const std::string& path, const toml::node& n, sweep_options& o) {
+  if (const auto v = n.value<std::string>()) {
+    thread_request r;
+    if (v->empty() || v->back() != 'x' || !parse_thread_count(*v, r)) {
+      fail(path, fmt::format("'threads' entry \"{}\" is not a multiple of the PU count such as "
+                             "\"2x\"",
+                             *v));
+    }
+    o.threads_per_pu.push_back(r.per_pu.front());
+    return;
+  }
+  o.threads.push_back(integer<unsigned>(path, n, "threads", 1));
 }
 
 double seconds(const std::string& path, const toml::node& n, const char* key) {
@@ -107,10 +123,13 @@ void load_preset(const std::string& path, sweep_options& o) {
     if (n->value<std::string>() == "auto") {
       o.threads.clear();
     } else if (arr == nullptr || arr->empty()) {
-      fail(path, "'threads' must be a non-empty array of integers, or \"auto\"");
+      fail(path,
+           "'threads' must be a non-empty array of integers and multiples of the PU count "
+           "(\"2x\"), or \"auto\"");
     } else {
       o.threads.clear();
-      for (const auto& e : *arr) o.threads.push_back(integer<unsigned>(path, e, "threads", 1));
+      o.threads_per_pu.clear();
+      for (const auto& e : *arr) read_thread_count(path, e, o);
     }
   }
   if (const auto* n = t.get("trials")) o.trials = integer<unsigned>(path, *n, "trials", 1);

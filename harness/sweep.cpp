@@ -107,7 +107,9 @@ std::unique_ptr<sweep_context> make_context(const sweep_options& given,
     fmt::print(stderr, "smrlab run: {}\n", e.what());
     return nullptr;
   }
-  if (ctx->o.threads.empty()) ctx->o.threads = default_thread_counts(ctx->machine->summary().pus);
+  ctx->o.threads =
+      resolve_thread_counts(ctx->o.threads, ctx->o.threads_per_pu, ctx->machine->summary().pus);
+  ctx->o.threads_per_pu.clear();
   for (const auto& pin : ctx->o.pins) {
     if (auto why = ctx->machine->check(pin)) {
       fmt::print(stderr, "smrlab run: --pin {}\n", *why);

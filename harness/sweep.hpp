@@ -45,6 +45,9 @@ struct sweep_options {
   // Empty: from the topology the placements are planned on (default_thread_counts: 1 up to twice
   // the PU count, so that oversubscription is part of every default sweep).
   std::vector<unsigned> threads;
+  // Multiples of the PU count ("2x" in --threads or the preset), resolved with `threads` on the
+  // topology (resolve_thread_counts).
+  std::vector<unsigned> threads_per_pu;
   unsigned trials = 1;
   run_mode mode = run_mode::duration;
   double duration_s = 1.0;

@@ -215,6 +215,10 @@ void fill_result(csv_row& row, const trial_result& r) {
       .set("allocator_bytes_peak",
            r.allocator_bytes_peak ? std::to_string(*r.allocator_bytes_peak) : "")
       .set("pool_bytes_peak", std::to_string(r.pool_bytes_peak))
+      .set("pings", std::to_string(r.at_end.pings))
+      .set("ns_per_ping", r.at_end.pings == 0 ? std::string()
+                                              : number(static_cast<double>(r.at_end.ping_ns) /
+                                                       static_cast<double>(r.at_end.pings)))
       .set("samples", std::to_string(r.samples))
       .set("sampler_cpu_ms", milliseconds(r.sampler_cpu_s))
       .set("sampler_max_gap_ms", milliseconds(r.sampler_max_gap_s))

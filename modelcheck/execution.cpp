@@ -58,6 +58,8 @@ const char* to_string(op_kind k) {
       return "unlock";
     case op_kind::yield:
       return "yield";
+    case op_kind::ping:
+      return "ping";
   }
   return "?";
 }
@@ -139,6 +141,14 @@ struct model_thread {
   bool yielded = false;              // not chosen again until another thread has run
   const void* blocked_on = nullptr;  // a held mutex
   std::deque<buffered_store> buffer;
+  void* ping_receivers = nullptr;  // schemes/thread_ping.hpp's list for this thread
+  bool ping_pending = false;
+  bool in_ping_handler = false;
+  unsigned pings_blocked = 0;
+
+  bool ping_deliverable() const noexcept {
+    return ping_pending && !in_ping_handler && pings_blocked == 0;
+  }
 };
 
 // A path inside the source tree ("schemes/thread_registry.hpp"), from a compiler's file name
@@ -177,6 +187,7 @@ struct engine {
 };
 
 engine* current = nullptr;
+void (*ping_handler)() noexcept = nullptr;
 
 // Threads abandoned by failed executions: destroying a suspended fiber would unwind it, running
 // the program's destructors on state the failure left inconsistent. They are kept, never resumed.
@@ -199,10 +210,26 @@ void suspend() {
   std::abort();  // an abandoned thread is never resumed
 }
 
-// The scheduling point before `op`: returns when this thread is chosen again.
+// Runs the ping handler if a ping waits and may be delivered; false if none ran. The handler's own
+// operations are scheduling points of this thread; a handler that jumps out never returns here.
+bool deliver_ping() {
+  model_thread& th = self();
+  if (!th.ping_deliverable() || ping_handler == nullptr) return false;
+  th.ping_pending = false;
+  th.in_ping_handler = true;
+  th.blocked_on = nullptr;  // a waiting lock() tries again after the handler
+  ping_handler();
+  self().in_ping_handler = false;
+  return true;
+}
+
+// The scheduling point before `op`: returns when this thread is chosen again (after running the
+// ping handler, if a ping was delivered here).
 void schedule(const operation& op) {
-  self().next = op;
-  suspend();
+  do {
+    self().next = op;
+    suspend();
+  } while (deliver_ping());
 }
 
 std::string describe_op(const operation& op) {
@@ -210,7 +237,7 @@ std::string describe_op(const operation& op) {
   std::string s = to_string(op.kind);
   const bool ordered = op.kind != op_kind::start && op.kind != op_kind::yield &&
                        op.kind != op_kind::lock && op.kind != op_kind::unlock &&
-                       op.kind != op_kind::heavy_fence;
+                       op.kind != op_kind::heavy_fence && op.kind != op_kind::ping;
   if (ordered) {
     s += " ";
     s += to_string(op.order);
@@ -276,16 +303,19 @@ void drain_self() {
 
 // --- the engine's loop ---------------------------------------------------------------------------
 
+// Not waiting for a mutex, or waiting with a ping to serve first.
+bool runnable(const model_thread& th) { return th.blocked_on == nullptr || th.ping_deliverable(); }
+
 void enabled_choices(const engine& e, std::vector<choice>& out) {
   out.clear();
   bool unyielded = false;
   for (const model_thread& th : e.threads) {
-    unyielded |= !th.finished && th.blocked_on == nullptr && !th.yielded;
+    unyielded |= !th.finished && runnable(th) && !th.yielded;
   }
   for (unsigned t = 0; t < e.threads.size(); ++t) {
     const model_thread& th = e.threads[t];
     // A thread that yielded waits until another has run, unless none other can.
-    if (!th.finished && th.blocked_on == nullptr && (!th.yielded || !unyielded)) {
+    if (!th.finished && runnable(th) && (!th.yielded || !unyielded)) {
       out.push_back({t, false});
     }
   }
@@ -564,6 +594,33 @@ void unlock(const void* mutex, bool& held, std::source_location where) {
   for (model_thread& th : current->threads) {
     if (th.blocked_on == mutex) th.blocked_on = nullptr;
   }
+}
+
+void set_ping_handler(void (*handler)() noexcept) { ping_handler = handler; }
+
+void send_ping(unsigned target, std::source_location where) {
+  if (!on_model_thread()) fail("a ping sent outside a model thread");
+  schedule({op_kind::ping, std::memory_order_seq_cst, nullptr, 0, where});
+  drain_self();
+  if (target >= current->threads.size() || current->threads[target].finished) {
+    fail("a ping sent to thread " + std::to_string(target) + ", which is not running");
+  }
+  current->threads[target].ping_pending = true;
+}
+
+void*& ping_receivers() noexcept {
+  static void* outside = nullptr;
+  return on_model_thread() ? self().ping_receivers : outside;
+}
+
+void block_pings(bool blocked) noexcept {
+  if (!on_model_thread()) return;
+  model_thread& th = self();
+  th.pings_blocked = blocked ? th.pings_blocked + 1 : th.pings_blocked - 1;
+}
+
+void ping_handler_left() noexcept {
+  if (on_model_thread()) self().in_ping_handler = false;
 }
 
 execution_result run_execution(unsigned threads, const std::function<void(unsigned)>& body,

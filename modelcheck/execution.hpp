@@ -38,6 +38,7 @@ enum class op_kind : std::uint8_t {
   lock,
   unlock,
   yield,
+  ping,
 };
 
 const char* to_string(op_kind k);
@@ -80,6 +81,21 @@ void yield(std::source_location where);
 void lock(const void* mutex, bool& held, std::source_location where);
 bool try_lock(const void* mutex, bool& held, std::source_location where);
 void unlock(const void* mutex, bool& held, std::source_location where);
+
+// Thread pings (the model of schemes/ping_signal.hpp): a ping sent to a model thread is delivered
+// at one of its scheduling points after the send (the first at which it is chosen, pings not
+// blocked and no ping handler running), by running the handler set here, on its own stack, before
+// the operation it waits at; a thread blocked on a mutex can run its handler, as a futex wait is
+// interrupted by a signal. Sending drains the sender's buffer (a system call); delivery drains
+// nothing.
+void set_ping_handler(void (*handler)() noexcept);
+void send_ping(unsigned target, std::source_location where);
+// The model thread's list of ping receivers (schemes/thread_ping.hpp); outside a model thread, one
+// list of its own.
+void*& ping_receivers() noexcept;
+void block_pings(bool blocked) noexcept;
+// The handler was left by a jump: the thread takes pings again.
+void ping_handler_left() noexcept;
 
 // --- the engine ---------------------------------------------------------------------------------
 

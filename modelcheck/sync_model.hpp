@@ -204,4 +204,25 @@ inline const std::optional<std::string>& asymmetric_fence_unavailable() {
   return available;
 }
 
+// Thread pings: the model thread's number; a ping is delivered at one of the target's scheduling
+// points (modelcheck/execution.hpp).
+using ping_thread = unsigned;
+inline ping_thread this_ping_thread() noexcept {
+  return modelcheck::on_model_thread() ? modelcheck::current_thread() : ~0U;  // ~0: set-up
+}
+inline void install_ping_handler(void (*serve)() noexcept) { modelcheck::set_ping_handler(serve); }
+inline void send_ping(ping_thread target,
+                      std::source_location w = std::source_location::current()) {
+  modelcheck::send_ping(target, w);
+}
+inline void*& ping_receivers() noexcept { return modelcheck::ping_receivers(); }
+class pings_blocked {
+ public:
+  pings_blocked() noexcept { modelcheck::block_pings(true); }
+  ~pings_blocked() { modelcheck::block_pings(false); }
+  pings_blocked(const pings_blocked&) = delete;
+  pings_blocked& operator=(const pings_blocked&) = delete;
+};
+inline void unblock_pings_after_jump() noexcept { modelcheck::ping_handler_left(); }
+
 }  // namespace smr::sync

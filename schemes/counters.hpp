@@ -14,6 +14,8 @@ struct counter_totals {
   std::uint64_t reclaimed = 0;   // retired objects destroyed and freed
   std::uint64_t destroyed = 0;   // never-retired objects freed at structure teardown
   std::uint64_t pool_bytes = 0;  // bytes held by type-stable pools (0 without a pool)
+  std::uint64_t pings = 0;       // thread pings sent (schemes/thread_ping.hpp; 0 without pings)
+  std::uint64_t ping_ns = 0;     // time pingers spent from a round's first ping to its last ack
 
   std::int64_t unreclaimed() const noexcept {
     return static_cast<std::int64_t>(retired) - static_cast<std::int64_t>(reclaimed);
@@ -48,6 +50,24 @@ class alignas(64) thread_counters {
   std::atomic<std::uint64_t> retired_{0};
   std::atomic<std::uint64_t> reclaimed_{0};
   std::atomic<std::uint64_t> destroyed_{0};
+};
+
+// What a ping group's rounds cost (schemes/thread_ping.hpp): any pinger adds, readers sum.
+class ping_counters {
+ public:
+  // relaxed: statistics; no algorithm reads them.
+  void count_round(std::uint64_t pings, std::uint64_t ns) noexcept {
+    pings_.fetch_add(pings, std::memory_order_relaxed);
+    ping_ns_.fetch_add(ns, std::memory_order_relaxed);
+  }
+  void add_to(counter_totals& t) const noexcept {
+    t.pings += pings_.load(std::memory_order_relaxed);
+    t.ping_ns += ping_ns_.load(std::memory_order_relaxed);
+  }
+
+ private:
+  std::atomic<std::uint64_t> pings_{0};
+  std::atomic<std::uint64_t> ping_ns_{0};
 };
 
 }  // namespace smr

@@ -28,9 +28,10 @@ using hazard_array = std::array<sync::atomic<const void*>, max_hazards_per_threa
 class hazard_slots;
 
 // How protect() orders a hazard's publication before its validating re-read: with seq_cst
-// accesses (hazard_pointers, hprc), or with the light side of an asymmetric fence whose heavy
-// side each scan pays (hp_asym).
-enum class hazard_publication { seq_cst, asymmetric };
+// accesses (hazard_pointers, hprc), with the light side of an asymmetric fence whose heavy side
+// each scan pays (hp_asym), or not at all, into a thread-local slot that the thread's ping
+// handler publishes when a reclaimer asks (hp_pop, epoch_pop; schemes/thread_ping.hpp).
+enum class hazard_publication { seq_cst, asymmetric, on_ping };
 
 // The local reference: owns one hazard slot while it points at a node.
 template <class T>
@@ -123,6 +124,17 @@ class hazard_slots {
       // pairs with the unlinking CAS and a scan's loads of the slots (store-load pattern).
       hazard.store(p, std::memory_order_seq_cst);
       return link.load(std::memory_order_seq_cst);
+    } else if constexpr (How == hazard_publication::on_ping) {
+      // (P1) Relaxed: the slot is this thread's own, read by no other thread; its ping handler
+      // copies it out. The compiler fence keeps the store before the re-read in program order,
+      // which is all a signal handler of this thread needs: a ping that interrupts before the
+      // fence publishes the store; one that interrupts after it made the pinger's unlink
+      // visible to this thread (the handler's acquire of the request), so the re-read below
+      // sees the node gone and does not use it.
+      hazard.store(p, std::memory_order_relaxed);
+      sync::compiler_fence(std::memory_order_seq_cst);
+      // Acquire pairs with the release (or seq_cst) store that installed the node in the link.
+      return link.load(std::memory_order_acquire);
     } else {
       // (A1) Release pairs with the scan's acquire load of the slot (A3): a scan that reads this
       // value happens after this thread's earlier uses of the nodes this slot protected before.

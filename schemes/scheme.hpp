@@ -26,6 +26,9 @@
 //   d.destroy_unretired(span)   free a structure's never-retired nodes at teardown, all at once:
 //                               link-counting schemes drop the counts their links hold, reclaim
 //                               what that frees, and only then free them
+//   SMR_READ_PHASE(h), smr::enter_write_phase(h, refs...)
+//                               the read and write phases of NBR-style schemes (optional for
+//                               structures, no-ops for other schemes; read_phases.hpp)
 //   node_for_scheme<N, S>       what S needs of a node type N: for_each_link(f), and where
 //                               S::traits.needs_structure_callbacks, clean_up(h) (check_node)
 #pragma once
@@ -40,6 +43,7 @@
 
 #include "counters.hpp"
 #include "marked_ptr.hpp"
+#include "read_phases.hpp"
 #include "retired_object.hpp"
 #include "scheme_traits.hpp"
 

@@ -30,6 +30,10 @@ struct scheme_traits {
   // without protecting it). Conservative default: true, so a scheme that does not say keeps
   // every structure on the fully protected path.
   bool counted_links = true;
+  // References are protected only inside a restartable read phase or once reserved for a write
+  // phase (NBR, schemes/read_phases.hpp): the scheme neutralises a reader by restarting its read
+  // phase. It pairs only with structures that declare read_write_phases.
+  bool restarts_read_phases = false;
   // Largest number of threads that may use one domain at once; 0 = no limit.
   unsigned max_threads = 0;
   // Why max_threads is set, printed when a run asks for more.
@@ -62,6 +66,10 @@ struct structure_requirements {
   // no scheme's bound may depend on the structure's size (live_nodes_bound).
   unsigned nodes_per_key = 0;
   unsigned fixed_nodes = 0;
+  // Every operation is written as read phases, each restartable from its start, and write
+  // phases entered by reserving the references they touch (schemes/read_phases.hpp), so it
+  // pairs with schemes that restart read phases (restarts_read_phases: NBR).
+  bool read_write_phases = false;
 };
 
 // Everything a scheme's bound formula may depend on.
@@ -113,22 +121,30 @@ inline domain_config config_for(const structure_requirements& r, unsigned thread
   return c;
 }
 
-// One row of the compatibility check: a requirement a structure may have and the matching
-// guarantee of a scheme, with the reason printed when it is missing.
+// One row of the compatibility check: a requirement one side of a pairing may have and the
+// matching guarantee of the other, with the reason printed when it is missing. A structure's
+// requirement names what it needs of the scheme; a scheme's (scheme_requires) what it needs of
+// the structure.
 struct requirement_check {
   std::string_view trait;
-  bool structure_requires;
-  bool scheme_provides;
+  bool required;
+  bool provided;
   std::string_view why;
+  bool scheme_requires = false;
 };
 
-constexpr std::array<requirement_check, 1> requirement_checks(const scheme_traits& s,
+constexpr std::array<requirement_check, 2> requirement_checks(const scheme_traits& s,
                                                               const structure_requirements& r) {
   return {
       requirement_check{"traverses_deleted_nodes", r.traverses_deleted_nodes,
                         s.traverses_deleted_nodes,
                         "follows links stored in unlinked nodes, which this scheme does not "
                         "protect"},
+      requirement_check{"read_write_phases", s.restarts_read_phases, r.read_write_phases,
+                        "restarts an operation's read phase to neutralise it and protects only "
+                        "what a write phase reserved, and the structure is not written in "
+                        "read and write phases (schemes/read_phases.hpp)",
+                        true},
   };
 }
 
@@ -137,7 +153,7 @@ constexpr bool compatible(std::string_view scheme, const scheme_traits& s,
                           const structure_requirements& r) {
   if (!r.only_scheme.empty() && r.only_scheme != scheme) return false;
   for (const auto& c : requirement_checks(s, r)) {
-    if (c.structure_requires && !c.scheme_provides) return false;
+    if (c.required && !c.provided) return false;
   }
   return true;
 }
@@ -152,10 +168,13 @@ inline std::optional<std::string> incompatibility(std::string_view scheme, const
            std::string(scheme) + ")";
   }
   for (const auto& c : requirement_checks(s, r)) {
-    if (c.structure_requires && !c.scheme_provides) {
-      return std::string(structure) + " requires " + std::string(c.trait) + ": it " +
-             std::string(c.why) + " (" + std::string(scheme) + ")";
+    if (!c.required || c.provided) continue;
+    if (c.scheme_requires) {
+      return std::string(structure) + " lacks " + std::string(c.trait) + ", which " +
+             std::string(scheme) + " requires: " + std::string(scheme) + " " + std::string(c.why);
     }
+    return std::string(structure) + " requires " + std::string(c.trait) + ": it " +
+           std::string(c.why) + " (" + std::string(scheme) + ")";
   }
   return std::nullopt;
 }

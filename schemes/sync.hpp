@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "schemes/asymmetric_fence.hpp"
+#include "schemes/ping_signal.hpp"
 
 namespace smr::sync {
 
@@ -55,6 +56,19 @@ inline void asymmetric_heavy_fence() noexcept { asymmetric_fence::heavy(); }
 inline const std::optional<std::string>& asymmetric_fence_unavailable() {
   return asymmetric_fence::unavailable();
 }
+
+// Thread pings (schemes/thread_ping.hpp builds its groups on these): a thread's identity, the
+// process's one handler, sending a ping, the thread's list of receivers that the handler walks,
+// keeping pings out while the thread edits it, and the mask put back after a jump out of the
+// handler. Here a signal (schemes/ping_signal.hpp); a model checker's build delivers a ping at
+// one of the target's scheduling points.
+using ping_thread = ping_signal::thread_id;
+inline ping_thread this_ping_thread() noexcept { return ping_signal::this_thread(); }
+inline void install_ping_handler(ping_signal::serve_function serve) { ping_signal::install(serve); }
+inline void send_ping(ping_thread target) { ping_signal::send(target); }
+inline void*& ping_receivers() noexcept { return ping_signal::thread_receivers(); }
+using pings_blocked = ping_signal::blocked_in_this_thread;
+inline void unblock_pings_after_jump() noexcept { ping_signal::unblock_after_jump(); }
 
 }  // namespace smr::sync
 

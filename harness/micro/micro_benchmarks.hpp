@@ -10,6 +10,11 @@
 //                          epoch advances) is paid inside the loop, amortised
 //   heavy_fence/membarrier smr::sync::asymmetric_heavy_fence() alone: the cost of one hp_asym
 //                          scan's fence or one ebr_asym advance's, at 1..N threads fencing
+//   thread_ping/targets:N  one ping round (schemes/thread_ping.hpp): the caller pings N other
+//                          threads, spinning outside any operation, and waits for every
+//                          acknowledgement; what hp_pop and nbr_plus pay per scan and epoch_pop
+//                          per fallback. ns_per_ping is the round's time over N
+// alloc_retire also reports pings_per_retire for a scheme that pinged in the loop.
 #pragma once
 
 #include <benchmark/benchmark.h>
@@ -22,10 +27,12 @@
 #include <memory>
 #include <thread>
 #include <utility>
+#include <vector>
 
 #include "harness/micro/micro_node.hpp"
 #include "schemes/scheme.hpp"
 #include "schemes/sync.hpp"
+#include "schemes/thread_ping.hpp"
 
 namespace smrlab::micro {
 
@@ -42,6 +49,7 @@ struct run_state {
   std::atomic<bool> snapshot_ready{false};
   double reclaimed_in_loop = 0;        // written by thread 0 before snapshot_ready is set
   double heavy_fences_per_retire = 0;  // likewise, for domains that count heavy fences
+  double pings_per_retire = 0;         // likewise (0 for schemes that never ping)
 };
 
 // A domain whose scheme pays asymmetric heavy fences (hp_asym, ebr_asym) and counts them.
@@ -181,6 +189,8 @@ void alloc_retire(benchmark::State& state) {
                                                   : static_cast<double>(rs.domain.heavy_fences()) /
                                                         static_cast<double>(c.retired);
     }
+    rs.pings_per_retire =
+        c.retired == 0 ? 0.0 : static_cast<double>(c.pings) / static_cast<double>(c.retired);
     // Release: pairs with the acquire load below, publishing reclaimed_in_loop.
     rs.snapshot_ready.store(true, std::memory_order_release);
   }
@@ -188,6 +198,11 @@ void alloc_retire(benchmark::State& state) {
   while (!rs.snapshot_ready.load(std::memory_order_acquire)) std::this_thread::yield();
   state.counters["reclaimed_in_loop"] =
       benchmark::Counter(rs.reclaimed_in_loop, benchmark::Counter::kAvgThreads);
+  if (rs.pings_per_retire > 0) {
+    // The thread pings the scheme sent per retire; their cost is in the time.
+    state.counters["pings_per_retire"] =
+        benchmark::Counter(rs.pings_per_retire, benchmark::Counter::kAvgThreads);
+  }
   if constexpr (counts_heavy_fences<typename S::domain>) {
     // The heavy fences (membarrier) the scheme paid per retire; their cost is in the time.
     state.counters["heavy_fences_per_retire"] =
@@ -199,6 +214,35 @@ void alloc_retire(benchmark::State& state) {
 // once, as when T threads scan together.
 inline void heavy_fence(benchmark::State& state) {
   for (auto _ : state) smr::sync::asymmetric_heavy_fence();
+}
+
+inline void answer_nothing(void* /*unused*/) noexcept {}
+
+// One ping round per iteration, to state.range(0) threads that spin outside any operation.
+inline void thread_ping(benchmark::State& state) {
+  const auto targets = static_cast<unsigned>(state.range(0));
+  smr::ping_group group;
+  std::atomic<bool> stop{false};
+  std::atomic<unsigned> joined{0};
+  std::vector<std::thread> threads;
+  for (unsigned t = 0; t < targets; ++t) {
+    threads.emplace_back([&] {
+      const smr::ping_group::receiver r(group, &answer_nothing, nullptr);
+      joined.fetch_add(1);
+      while (!stop.load(std::memory_order_relaxed)) {  // relaxed: a flag read in a spin
+      }
+    });
+  }
+  while (joined.load() != targets) std::this_thread::yield();
+  const smr::ping_group::receiver self(group, &answer_nothing, nullptr);
+  for (auto _ : state) benchmark::DoNotOptimize(group.ping_others(&self));
+  stop.store(true);
+  for (auto& t : threads) t.join();
+  smr::counter_totals c;
+  group.add_totals_to(c);
+  state.SetItemsProcessed(static_cast<std::int64_t>(c.pings));
+  state.counters["ns_per_ping"] =
+      c.pings == 0 ? 0.0 : static_cast<double>(c.ping_ns) / static_cast<double>(c.pings);
 }
 
 }  // namespace smrlab::micro

@@ -60,6 +60,14 @@ void register_heavy_fence(unsigned hardware_threads) {
   for (const int t : smrlab::micro::thread_counts(hardware_threads, 0)) b->Threads(t);
 }
 
+// One ping round to 1, 2, ... other threads, up to twice the hardware threads (oversubscribed:
+// a descheduled target answers only when it next runs).
+void register_thread_ping(unsigned hardware_threads) {
+  auto* b = benchmark::RegisterBenchmark("thread_ping", &smrlab::micro::thread_ping);
+  b->UseRealTime()->Unit(benchmark::kNanosecond)->ArgName("targets");
+  for (const int t : smrlab::micro::thread_counts(2 * hardware_threads, 0)) b->Arg(t);
+}
+
 void print_help() {
   std::printf(
       "smrlab_micro: Google Benchmark micro suite of the smrlab schemes (harness/micro/).\n"
@@ -69,6 +77,8 @@ void print_help() {
       "  alloc_retire/<scheme>  a guard, make + retire; reclamation amortised inside retire\n"
       "  heavy_fence/membarrier one asymmetric heavy fence (membarrier PRIVATE_EXPEDITED), what\n"
       "                         hp_asym pays per scan and ebr_asym per epoch advance\n"
+      "  thread_ping/targets:N  one ping round to N other threads, acknowledged: what hp_pop\n"
+      "                         and nbr_plus pay per scan (ns_per_ping = round time / N)\n"
       "Times are wall-clock (real_time) per operation of all threads together.\n"
       "Google Benchmark's options:\n\n");
   benchmark::PrintDefaultHelp();
@@ -94,6 +104,7 @@ int main(int argc, char** argv) {
   benchmark::AddCustomContext("smrlab_schemes", scheme_names());
   register_all(std::thread::hardware_concurrency());
   register_heavy_fence(std::thread::hardware_concurrency());
+  register_thread_ping(std::thread::hardware_concurrency());
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
   return 0;

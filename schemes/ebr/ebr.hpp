@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "../domain_base.hpp"
+#include "../epoch_announcement.hpp"
 #include "../free_pacing.hpp"
 #include "../plain_ref.hpp"
 #include "../retired_object.hpp"
@@ -41,12 +42,9 @@ struct ebr : pointer_scheme_types {
   };
 
   struct slot {
-    // (epoch << 1) | active. Written by the owner, read by threads advancing the epoch.
-    sync::atomic<std::uint64_t> announcement{0};
+    epoch_announcement announced;
     thread_counters counters;
     // Owner-only state.
-    unsigned nesting = 0;
-    std::uint64_t pinned_epoch = 0;
     unsigned retires_since_advance = 0;
     std::array<limbo_list, 3> limbo{};
   };
@@ -59,18 +57,8 @@ struct ebr : pointer_scheme_types {
     std::uint64_t epoch() const noexcept { return epoch_.load(std::memory_order_seq_cst); }
 
     // Advances the global epoch if every active thread has announced the current one.
-    // seq_cst throughout: the loads of announcements form a store-load pattern with the
-    // announcing exchange in enter(), and the CAS is ordered before any later epoch load of the
-    // threads that free limbo lists.
-    bool try_advance() {
-      std::uint64_t e = epoch_.load(std::memory_order_seq_cst);
-      bool all_current = true;
-      registry().for_each_slot([&](const slot& s) {
-        const std::uint64_t a = s.announcement.load(std::memory_order_seq_cst);
-        if ((a & 1U) != 0 && (a >> 1U) != e) all_current = false;
-      });
-      return all_current && epoch_.compare_exchange_strong(e, e + 1, std::memory_order_seq_cst);
-    }
+    bool try_advance() { return epoch_announcement::try_advance(epoch_, registry()); }
+    const sync::atomic<std::uint64_t>& global_epoch() const noexcept { return epoch_; }
 
     void add_orphans(std::array<limbo_list, 3>& limbo) {
       const std::scoped_lock lock(orphans_mutex_);
@@ -130,25 +118,10 @@ struct ebr : pointer_scheme_types {
     thread_handle(const thread_handle&) = delete;
     thread_handle& operator=(const thread_handle&) = delete;
 
-    // Pin. Re-entrant: only the outermost guard announces.
-    void enter() noexcept {
-      slot& s = own_slot();
-      if (s.nesting++ != 0) return;
-      // A stale epoch is safe: the announcement is made before any shared pointer is read, so
-      // nodes retired at older epochs were already unreachable.
-      s.pinned_epoch = owner().epoch();
-      // seq_cst exchange: a full barrier ordering the announcement before this operation's
-      // loads of shared pointers; pairs with the loads in domain::try_advance().
-      s.announcement.exchange((s.pinned_epoch << 1U) | 1U, std::memory_order_seq_cst);
-    }
-    // Unpin. Release pairs with the loads in try_advance(): every access made while pinned
-    // happens before the epoch moves on, and so before the nodes are freed.
-    void exit() noexcept {
-      slot& s = own_slot();
-      if (--s.nesting != 0) return;
-      s.announcement.store(s.pinned_epoch << 1U, std::memory_order_release);
-    }
-    bool pinned() noexcept { return own_slot().nesting != 0; }
+    // Pin and unpin (epoch_announcement.hpp). Re-entrant: only the outermost guard announces.
+    void enter() noexcept { own_slot().announced.enter(owner().global_epoch()); }
+    void exit() noexcept { own_slot().announced.exit(); }
+    bool pinned() noexcept { return own_slot().announced.pinned(); }
 
     template <class T>
     void retire(ref<T>&& r, retired_object::hook<T> on_reclaim = nullptr) {

@@ -31,6 +31,7 @@
 #include "schemes/orphan_pool.hpp"
 #include "schemes/plain_ref.hpp"
 #include "schemes/retired_object.hpp"
+#include "schemes/snapshot_scan.hpp"
 #include "schemes/sync.hpp"
 
 namespace smr {
@@ -59,7 +60,7 @@ struct hp_asym : pointer_scheme_types {
 
   // The scan threshold R for n registered threads with k hazards each.
   static std::uint64_t scan_threshold(unsigned n, unsigned k, unsigned floor) {
-    return std::max<std::uint64_t>(2ULL * n * k, std::uint64_t{heavy_fence_amortization} * floor);
+    return amortized_scan_threshold(n, k, floor, heavy_fence_amortization);
   }
   // At most N*R retired nodes are unreclaimed.
   static std::optional<std::uint64_t> bound(const bound_inputs& in) {
@@ -174,10 +175,11 @@ struct hp_asym : pointer_scheme_types {
     // Frees every retired node of this thread (and adopted orphans) that no hazard protects.
     void scan() {
       pacing_.flush(counters());
-      take_retired();
+      scan_.take(own_slot().retired, owner().orphans());
       pay_heavy_fence();
-      snapshot_hazards(owner().registry(), hazards_.size(), snapshot_);
-      free_unprotected();
+      scan_.snapshot(owner().registry(), hazards_.size());
+      const std::uint64_t freed = scan_.free_unheld(own_slot().retired, pacing_);
+      if (freed != 0) counters().count_reclaimed(freed);
     }
 
     std::size_t retired_count() noexcept { return own_slot().retired.size(); }
@@ -187,16 +189,6 @@ struct hp_asym : pointer_scheme_types {
     }
 
    private:
-    // Step 1: the nodes this scan decides on, this thread's and the orphans it adopts. All were
-    // unlinked before they were retired, so before the heavy fence that follows.
-    void take_retired() {
-      batch_.clear();
-      std::swap(batch_, own_slot().retired);
-      owner().orphans().adopt([&](std::vector<retired_object>& o) {
-        batch_.insert(batch_.end(), o.begin(), o.end());
-        o.clear();
-      });
-    }
     // Step 2 (A2): the heavy fence, after the batch is taken and before any hazard is read.
     void pay_heavy_fence() {
       sync::asymmetric_heavy_fence();
@@ -204,26 +196,10 @@ struct hp_asym : pointer_scheme_types {
       // Relaxed: single writer (this thread), a statistic.
       n.store(n.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
     }
-    // Step 4: frees what the snapshot does not hold; the rest goes back to the retire list.
-    void free_unprotected() {
-      auto& keep = own_slot().retired;
-      std::uint64_t freed = 0;
-      for (retired_object& r : batch_) {
-        if (std::binary_search(snapshot_.begin(), snapshot_.end(), r.address())) {
-          keep.push_back(r);
-        } else {
-          freed += pacing_.release(r);
-        }
-      }
-      batch_.clear();
-      if (freed != 0) counters().count_reclaimed(freed);
-    }
-
     hazard_slots hazards_;
     std::uint64_t next_scan_at_ = 0;
-    retired_list batch_;                 // the nodes of the scan in progress
-    std::vector<const void*> snapshot_;  // the hazards it read, sorted
-    free_pacing pacing_;                 // owner-only: frees what a scan found unprotected
+    snapshot_scan scan_;
+    free_pacing pacing_;  // owner-only: frees what a scan found unprotected
   };
 
   using guard = no_guard;

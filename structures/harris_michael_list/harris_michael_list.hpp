@@ -26,6 +26,12 @@
 //   contains   the same find: Harris's read-only traversal of marked chains would follow links
 //              out of unlinked nodes, which hazard pointers do not protect.
 //
+// Read and write phases (schemes/read_phases.hpp): each pass of find is a read phase, from its
+// checkpoint in find; it ends by reserving prev and cur (what insert and remove write through),
+// or, to unlink a marked node on the way, prev, cur and its successor. Under a scheme that
+// restarts read phases (NBR) a pass that unlinked a node starts again from head_, in a new read
+// phase; under every other scheme it goes on, and the phase calls compile to nothing.
+//
 // Link-counting schemes (hprc) get a clean-up callback that makes a deleted node's next skip
 // deleted successors, so chains of removed nodes do not pin each other.
 #pragma once
@@ -69,6 +75,7 @@ class harris_michael_list {
       // remove's unlinked one in flight per thread.
       .nodes_per_key = 1,
       .fixed_nodes = 0,
+      .read_write_phases = true,
   };
 
   // The mark on a node's own next: the node is logically deleted.
@@ -219,6 +226,7 @@ class harris_michael_list {
   // Michael's Find: true if a node with the key is in the list; pos says where.
   bool find(handle& h, key_type key, position& pos) {
     for (;;) {
+      SMR_READ_PHASE(h);  // a neutralised pass restarts here, in this frame
       const find_result r = try_find(h, key, pos);
       if (r != find_result::retry) return r == find_result::found;
     }
@@ -237,7 +245,7 @@ class harris_michael_list {
     // head_ is never marked, and deref re-reads it until it holds the node protected.
     deref_into(h, cur, head_);
     for (;;) {
-      if (!cur) return found_at(pos, prev, cur, find_result::absent);
+      if (!cur) return found_at(h, pos, prev, cur, find_result::absent);
       deref_into(h, next, cur->next);  // next held prev's node, or nothing: not cur's
       // Validation: prev still holds <unmarked, cur> after next's protection became visible.
       // seq_cst: store-load with the hazard publication in deref (a seq_cst store this load
@@ -247,17 +255,20 @@ class harris_michael_list {
       }
       if (!next.ptr().is_marked(deleted)) {
         if (cur->key >= key) {
-          return found_at(pos, prev, cur,
+          return found_at(h, pos, prev, cur,
                           cur->key == key ? find_result::found : find_result::absent);
         }
         swap(prev, cur);  // prev <- cur; cur holds the old prev until the next swap
       } else {
         // cur is deleted: unlink it. next is held by a reference, as the CAS requires.
+        smr::enter_write_phase(h, prev, cur, next);
         if (!h.cas(link_after(prev), marked_ptr<node>(cur.get(), 0),
                    marked_ptr<node>(next.get(), 0))) {
           return find_result::retry;
         }
         h.retire(std::move(cur));
+        // The write ended the read phase; a new one starts from head_.
+        if constexpr (read_phases_restart<handle>) return find_result::retry;
       }
       // cur <- next (its mark, cur's deleted bit, is ignored: only get() is used); next <- the
       // dropped reference.
@@ -268,8 +279,10 @@ class harris_michael_list {
   // The link that points at the node after `prev` (head_ while there is none).
   link& link_after(const ref& prev) noexcept { return prev ? prev->next : head_; }
 
-  // Where a pass stopped: moves its references into the caller's position.
-  static find_result found_at(position& pos, ref& prev, ref& cur, find_result r) noexcept {
+  // Where a pass stopped: ends the read phase reserving prev and cur (the nodes insert and
+  // remove write through), and moves the references into the caller's position.
+  static find_result found_at(handle& h, position& pos, ref& prev, ref& cur, find_result r) {
+    smr::enter_write_phase(h, prev, cur);
     pos.prev = std::move(prev);
     pos.cur = std::move(cur);
     return r;

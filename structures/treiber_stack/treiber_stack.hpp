@@ -4,6 +4,8 @@
 // exponentially (structures/backoff.hpp). Only link-counting schemes (counted_links) need the
 // old top in push and the next in pop protected too. The ABA problem of the
 // classic version is what the schemes prevent: a protected top cannot be freed and reused.
+// Written in read and write phases (schemes/read_phases.hpp): pop reads the top and its next in
+// a restartable read phase and reserves the top for its CAS; push reads nothing it follows.
 #pragma once
 
 #include <atomic>
@@ -34,6 +36,7 @@ class treiber_stack {
       .hazards_per_thread = 2,  // push: the new node and the old top; pop: top and its next
       .links_per_node = 1,
       .transient_links = 0,
+      .read_write_phases = true,
   };
 
   struct node : S::node_base {
@@ -103,20 +106,20 @@ class treiber_stack {
     const typename S::guard g(h);
     exponential_backoff<> backoff;
     for (;;) {
-      auto top = h.deref(head_);
-      if (!top) return std::nullopt;
       bool popped = false;
+      ref top;
       if constexpr (S::traits.counted_links) {
+        top = h.deref(head_);
+        if (!top) return std::nullopt;
         // Protected, not just read: the CAS's new value must be kept alive by a reference, or
         // a link-counting scheme could count a node that was freed in the meantime.
         auto next = h.deref(top->next);
         popped = h.cas(head_, top.ptr(), next.ptr());
       } else {
-        // Read out of the protected top and only installed, never dereferenced here. If the
-        // CAS succeeds, head still held top, and top (protected, so never freed and reused)
-        // still held this next: a popped node is never pushed again. Acquire pairs with the
-        // store that set it in push.
-        popped = h.cas(head_, top.ptr(), top->next.load(std::memory_order_acquire));
+        marked_ptr<node> next;
+        top = read_top(h, next);
+        if (!top) return std::nullopt;
+        popped = h.cas(head_, top.ptr(), next);
       }
       if (popped) {
         const value_type v = top->value;
@@ -132,6 +135,26 @@ class treiber_stack {
   const typename S::template link<node>& entry_link() const noexcept { return head_; }
 
  private:
+  using ref = typename S::template ref<node>;
+
+  // pop's read phase (schemes/read_phases.hpp): the top, reserved for the write phase, and the
+  // next read out of it, which the CAS only installs. If the CAS succeeds, head still held top,
+  // and top (protected, so never freed and reused) still held this next: a popped node is never
+  // pushed again. A function of its own, so that pop stays always_inline where the read phase is
+  // no checkpoint (a function that calls sigsetjmp cannot be inlined).
+  ref read_top(handle& h, marked_ptr<node>& next) {
+    SMR_READ_PHASE(h);
+    ref top = h.deref(head_);
+    if (!top) {
+      smr::end_read_phase(h);
+      return top;
+    }
+    // Acquire pairs with the store that set it in push.
+    next = top->next.load(std::memory_order_acquire);
+    smr::enter_write_phase(h, top);
+    return top;
+  }
+
   typename S::domain& domain_;
   // The one word every operation CASes: on a cache line of its own, so that the nodes the
   // allocator places next to the stack object do not share it.

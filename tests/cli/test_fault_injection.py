@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from test_cli import describe, did_work, read_dicts, smrlab
 
 STALL = ["run", "--schemes", "ebr,hazard_pointers,hprc", "--structures", "treiber_stack",
@@ -90,3 +92,32 @@ def test_sleeping_and_exiting_threads_are_sweep_values_and_leave_correct_runs(tm
         assert did_work(r) and (r["valid"], r["teardown"]) == ("ok", "ok"), r
         if r["bound"]:
             assert int(r["unreclaimed_peak"]) <= int(r["bound"]), r
+
+
+# The schemes that ping (schemes/thread_ping.hpp), where this build has them.
+PINGING = ("hp_pop", "epoch_pop", "nbr_plus")
+
+
+def test_the_ping_schemes_answer_parked_asleep_and_exiting_threads_and_count_their_pings(
+        tmp_path):
+    from test_cli import scheme_names
+    pinging = [s for s in PINGING if s in scheme_names(tmp_path)]
+    if not pinging:
+        pytest.skip("no scheme of this build pings")
+    out = tmp_path / "run"
+    # About 10 000 retires per working thread, past the 4096 of a ping scheme's threshold (64 x
+    # the default floor of 64): ping rounds that reach a thread parked, asleep or about to exit.
+    p = smrlab(tmp_path, "run", "--schemes", ",".join(pinging + ["ebr"]), "--structures",
+               "treiber_stack", "--threads", "3", "--fault", "park:1,sleep:1:2ms,exit:1",
+               "--trials", "1", "--ops-per-thread", "20000", "--warmup", "0", "--out", str(out))
+    assert p.returncode == 0, describe(p)
+    rows = read_dicts(out / "results.csv")
+    assert len(rows) == 3 * (len(pinging) + 1), describe(p)
+    for r in rows:
+        assert did_work(r) and (r["valid"], r["teardown"]) == ("ok", "ok"), r
+        if r["scheme"] == "ebr":
+            assert (r["pings"], r["ns_per_ping"]) == ("0", ""), r
+            continue
+        assert int(r["pings"]) > 0 and float(r["ns_per_ping"]) > 0, r
+        assert int(r["reclaimed"]) > 0, r
+        assert int(r["unreclaimed_peak"]) <= int(r["bound"]), r

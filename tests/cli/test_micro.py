@@ -29,6 +29,8 @@ TIMEOUT = 60
 # <family>/<scheme>/real_time/threads:<n>
 NAME = re.compile(
     r"^(?P<family>[a-z_]+)/(?P<scheme>[a-z0-9_]+)/real_time/threads:(?P<threads>\d+)$")
+# One ping round (schemes/thread_ping.hpp) to N other threads: thread_ping/targets:<n>/real_time
+PING_NAME = re.compile(r"^thread_ping/targets:(?P<targets>\d+)/real_time$")
 
 
 def _executable(variable: str, path: str) -> str:
@@ -62,10 +64,10 @@ def run(binary: str, *args: str, cwd: Path | None = None) -> subprocess.Complete
                           timeout=TIMEOUT, check=False)
 
 
-def expected_thread_counts(max_threads: int) -> list[int]:
+def expected_thread_counts(max_threads: int, hardware_threads: int | None = None) -> list[int]:
     """As harness/micro/micro_thread_counts.hpp: powers of two up to the hardware threads,
     the hardware-thread count itself, capped by the scheme's max_threads (0: no cap)."""
-    top = max(1, os.cpu_count() or 1)
+    top = max(1, hardware_threads or os.cpu_count() or 1)
     if max_threads:
         top = min(top, max_threads)
     counts = []
@@ -106,6 +108,8 @@ def listed_benchmarks() -> list[tuple[str, str, int]]:
     assert p.returncode == 0, p.stderr
     out = []
     for line in p.stdout.splitlines():
+        if PING_NAME.match(line.strip()):
+            continue  # test_thread_ping_rounds_to_up_to_twice_the_hardware_threads
         m = NAME.match(line.strip())
         assert m, f"unexpected benchmark name {line!r}"
         out.append((m["family"], m["scheme"], int(m["threads"])))
@@ -183,6 +187,23 @@ def test_alloc_retire_reclaims_everything_it_retired(schemes):
         assert by_scheme["none"] == 0.0
     if "immediate_free" in by_scheme:
         assert by_scheme["immediate_free"] == 1.0
+
+
+def test_thread_ping_rounds_to_up_to_twice_the_hardware_threads(tmp_path):
+    p = run(micro_bin(), "--benchmark_list_tests=true")
+    assert p.returncode == 0, p.stderr
+    targets = [int(m["targets"]) for m in map(PING_NAME.match, p.stdout.split()) if m]
+    assert targets == expected_thread_counts(0, 2 * (os.cpu_count() or 1))
+    p = run(micro_bin(), "--benchmark_filter=^thread_ping/targets:(1|2)/",
+            "--benchmark_min_time=0.01", "--benchmark_format=json", cwd=tmp_path)
+    assert p.returncode == 0, p.stderr
+    entries = json.loads(p.stdout)["benchmarks"]
+    assert [e["run_name"] for e in entries] == ["thread_ping/targets:1/real_time",
+                                                 "thread_ping/targets:2/real_time"]
+    for e, n in zip(entries, (1, 2)):
+        assert e["iterations"] > 0 and e["ns_per_ping"] > 0, e
+        # Every round pings every target once: items are pings, n per iteration.
+        assert e["items_per_second"] * e["real_time"] * 1e-9 == pytest.approx(n, rel=0.05), e
 
 
 def test_google_benchmark_command_line():

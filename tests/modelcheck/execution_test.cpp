@@ -11,6 +11,7 @@
 #include "modelcheck/schedule_string.hpp"
 #include "modelcheck/strategies.hpp"
 #include "schemes/sync.hpp"
+#include "schemes/thread_ping.hpp"
 
 namespace smr::modelcheck {
 namespace {
@@ -73,6 +74,96 @@ TEST(memory_models, seq_cst_stores_and_the_asymmetric_fence_forbid_store_bufferi
   const exploration_report asym = explore(store_buffering(std::memory_order_release, true), o);
   EXPECT_FALSE(asym.failure.has_value()) << asym.failure->what;
   EXPECT_EQ(asym.bound_completed, 4U);
+}
+
+// Publish-on-ping's litmus test (hp_pop): thread 1 writes its hazard into a local slot, re-reads
+// x, and while x still reads 0 (the node still linked) goes on using the node until it sets
+// `done`; thread 0 writes x (unlinks), pings, and reads what thread 1's handler published and
+// whether thread 1 is done. Freeing is safe when the hazard was seen, or thread 1's re-read saw x,
+// or thread 1 was done: never none of them. Without the ping it can be none. Thread 1 may also
+// wait, still using the node, for a mutex that thread 0 holds while it pings: it still answers (a
+// futex wait is interrupted), so there is no deadlock.
+enum class pinging { awaited, not_awaited, none };
+
+program publish_on_ping(pinging ping, bool thread_1_waits_for_the_pingers_mutex) {
+  struct shared {
+    smr::ping_group group;
+    sync::mutex m;
+    sync::atomic<int> x{0}, local{0}, published{0};
+    sync::atomic<bool> done{false};
+    int reread = -1, seen = -1;
+    bool done_when_seen = false;
+  };
+  auto s = std::make_shared<shared>();
+  program p;
+  p.threads = 2;
+  p.set_up = [s] {
+    s->x.store(0);
+    s->local.store(0);
+    s->published.store(0);
+    s->done.store(false);
+  };
+  p.thread = [s, ping, thread_1_waits_for_the_pingers_mutex](unsigned t) {
+    if (t == 0) {
+      s->x.store(1, std::memory_order_release);
+      const std::lock_guard l(s->m);
+      if (ping != pinging::none) {
+        s->group.ping_others(nullptr, ping == pinging::awaited
+                                          ? smr::ping_group::acknowledgements::awaited
+                                          : smr::ping_group::acknowledgements::not_awaited);
+      }
+      s->seen = s->published.load(std::memory_order_seq_cst);
+      s->done_when_seen = s->done.load(std::memory_order_seq_cst);
+      return;
+    }
+    const smr::ping_group::receiver r(
+        s->group,
+        [](void* c) noexcept {
+          auto* sh = static_cast<shared*>(c);
+          sh->published.store(sh->local.load(std::memory_order_relaxed));
+        },
+        s.get());
+    s->local.store(1, std::memory_order_relaxed);
+    sync::compiler_fence();
+    s->reread = s->x.load(std::memory_order_acquire);
+    if (thread_1_waits_for_the_pingers_mutex) {
+      const std::lock_guard l(s->m);
+    }
+    s->done.store(true, std::memory_order_seq_cst);
+  };
+  p.finish = [s]() -> std::optional<std::string> {
+    if (s->seen == 0 && s->reread == 0 && !s->done_when_seen) {
+      return std::string("freed while in use: hazard unseen, x unseen");
+    }
+    return std::nullopt;
+  };
+  p.abandon = [] {};
+  return p;
+}
+
+TEST(pings, a_pinged_thread_publishes_or_sees_the_pingers_store_in_both_models) {
+  for (const memory_model m : {memory_model::sc, memory_model::tso}) {
+    for (const bool waits : {false, true}) {
+      exploration_options o;
+      o.max_preemptions = 3;
+      o.model = m;
+      const exploration_report r = explore(publish_on_ping(pinging::awaited, waits), o);
+      EXPECT_FALSE(r.failure.has_value()) << to_string(m) << ": " << r.failure->what;
+      EXPECT_EQ(r.bound_completed, 3U) << to_string(m);
+    }
+  }
+}
+
+// Without the ping, or with pop_setbench's ping that does not wait for the acknowledgements, the
+// checker finds the node freed while in use.
+TEST(pings, without_the_ping_or_its_acknowledgement_the_checker_finds_the_unseen_hazard) {
+  for (const pinging ping : {pinging::none, pinging::not_awaited}) {
+    exploration_options o;
+    o.max_preemptions = 2;
+    const exploration_report r = explore(publish_on_ping(ping, false), o);
+    ASSERT_TRUE(r.failure.has_value());
+    EXPECT_EQ(r.failure->what, "freed while in use: hazard unseen, x unseen");
+  }
 }
 
 struct node {

@@ -11,6 +11,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "schemes/hazard_slots.hpp"  // smr::max_hazards_per_thread
 #include "support/test_support.hpp"
 
 namespace {

@@ -1,0 +1,11 @@
+# smrlab_cx16: what the double-width CAS of hyaline and hyaline_s needs, for everything that uses
+# the registry. -mcx16 lets the compiler use cmpxchg16b (clang inlines it; GCC calls libatomic,
+# which picks cmpxchg16b at run time), and libatomic provides the 16-byte atomics GCC calls.
+# Where the CPU lacks the instruction, the schemes' unavailable() says so at run time.
+if(NOT TARGET smrlab_cx16)
+  add_library(smrlab_cx16 INTERFACE)
+  if(CMAKE_SYSTEM_PROCESSOR MATCHES "x86_64|AMD64|amd64")
+    target_compile_options(smrlab_cx16 INTERFACE -mcx16)
+  endif()
+  target_link_libraries(smrlab_cx16 INTERFACE atomic)
+endif()
