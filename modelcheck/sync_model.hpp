@@ -146,6 +146,11 @@ class atomic {
   mutable T value_;
 };
 
+// The real build's double_width_atomic (schemes/double_width_atomic.hpp) is a model atomic here:
+// the model's atomics hold up to 16 bytes.
+template <class T>
+using double_width_atomic = atomic<T>;
+
 class mutex {
  public:
   mutex() = default;

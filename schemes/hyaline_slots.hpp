@@ -40,14 +40,15 @@ namespace smr {
 
 inline constexpr std::uint64_t hyaline_no_era = 0;  // an access era no node is older than
 
-// A slot head: {HRef, HPtr}, 16 bytes, updated with cmpxchg16b (-mcx16, libatomic).
+// A slot head: {HRef, HPtr}, 16 bytes, updated with an inline cmpxchg16b (-mcx16;
+// schemes/double_width_atomic.hpp).
 struct alignas(16) hyaline_head {
   std::uint64_t refs = 0;
   hyaline_node* list = nullptr;
 };
 
 struct alignas(64) hyaline_slot {
-  sync::atomic<hyaline_head> head{hyaline_head{}};
+  sync::double_width_atomic<hyaline_head> head{hyaline_head{}};
   sync::atomic<std::uint64_t> access{hyaline_no_era};  // hyaline_s only
   sync::atomic<std::uint64_t> outstanding{0};          // hyaline_s only
 };
@@ -85,7 +86,7 @@ class hyaline_slots {
 
   // HRef + 1; returns the handle, the list head seen.
   hyaline_node* enter(unsigned i) noexcept {
-    sync::atomic<hyaline_head>& head = slots_[i].head;
+    sync::double_width_atomic<hyaline_head>& head = slots_[i].head;
     // Relaxed: only the CAS's expected value; the CAS reads the current head.
     hyaline_head seen = head.load(std::memory_order_relaxed);
     // seq_cst CAS (failure relaxed, it is retried): precedes this operation's pointer loads in S,
@@ -143,8 +144,8 @@ class hyaline_slots {
  private:
   // The leaving CAS: HRef - 1, detaching the list at 0. Fills `old` with the head it replaced;
   // returns the node below that head (read while this reader still protects the head).
-  static hyaline_node* decrement(sync::atomic<hyaline_head>& head, hyaline_node* handle,
-                                 hyaline_head& old) noexcept {
+  static hyaline_node* decrement(sync::double_width_atomic<hyaline_head>& head,
+                                 hyaline_node* handle, hyaline_head& old) noexcept {
     // Acquire: pairs with the release of the pushing CAS (push()): the head node's `next` was
     // written before it.
     old = head.load(std::memory_order_acquire);

@@ -6,6 +6,7 @@
 #include <array>
 #include <cstdint>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 
@@ -109,6 +110,16 @@ struct domain_config {
   free_mode free = free_mode::batch;     // the schemes with batches (schemes/free_pacing.hpp)
   unsigned frees_per_retire = 1;         // amortized: queued objects freed at each retire
 };
+
+// The domains' check of domain_config::hazards_per_thread: 1..`most` (the scheme's slots per
+// thread), else std::invalid_argument naming the scheme.
+inline void require_hazards_per_thread(const domain_config& c, std::string_view scheme,
+                                       unsigned most) {
+  if (c.hazards_per_thread == 0 || c.hazards_per_thread > most) {
+    throw std::invalid_argument(std::string(scheme) + ": hazards_per_thread must be 1.." +
+                                std::to_string(most));
+  }
+}
 
 // The configuration a structure's requirements imply for `threads` concurrent threads.
 inline domain_config config_for(const structure_requirements& r, unsigned threads = 8) {

@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "schemes/asymmetric_fence.hpp"
+#include "schemes/double_width_atomic.hpp"
 #include "schemes/ping_signal.hpp"
 
 namespace smr::sync {

@@ -293,10 +293,7 @@ struct hazard_eras : pointer_scheme_types {
   class domain : public domain_base<slot> {
    public:
     explicit domain(const domain_config& config = {}) : domain_base<slot>(config) {
-      if (config.hazards_per_thread == 0 || config.hazards_per_thread > max_hazards_per_thread) {
-        throw std::invalid_argument("hazard_eras: hazards_per_thread must be 1.." +
-                                    std::to_string(max_hazards_per_thread));
-      }
+      require_hazards_per_thread(config, "hazard_eras", max_hazards_per_thread);
     }
     ~domain() { reclaim_all_quiescent(); }
 

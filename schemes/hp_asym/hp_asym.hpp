@@ -92,10 +92,7 @@ struct hp_asym : pointer_scheme_types {
    public:
     explicit domain(const domain_config& config = {}) : domain_base<slot>(config) {
       if (auto why = unavailable()) throw std::runtime_error(*why);
-      if (config.hazards_per_thread == 0 || config.hazards_per_thread > max_hazards_per_thread) {
-        throw std::invalid_argument("hp_asym: hazards_per_thread must be 1.." +
-                                    std::to_string(max_hazards_per_thread));
-      }
+      require_hazards_per_thread(config, "hp_asym", max_hazards_per_thread);
     }
     ~domain() { reclaim_all_quiescent(); }
 

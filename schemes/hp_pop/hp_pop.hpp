@@ -77,10 +77,7 @@ struct hp_pop : pointer_scheme_types {
   class domain : public domain_base<slot> {
    public:
     explicit domain(const domain_config& config = {}) : domain_base<slot>(config) {
-      if (config.hazards_per_thread == 0 || config.hazards_per_thread > max_hazards_per_thread) {
-        throw std::invalid_argument("hp_pop: hazards_per_thread must be 1.." +
-                                    std::to_string(max_hazards_per_thread));
-      }
+      require_hazards_per_thread(config, "hp_pop", max_hazards_per_thread);
     }
     ~domain() { reclaim_all_quiescent(); }
 

@@ -106,11 +106,7 @@ struct nbr_plus {
   class domain : public domain_base<slot> {
    public:
     explicit domain(const domain_config& config = {}) : domain_base<slot>(config) {
-      if (config.hazards_per_thread == 0 ||
-          config.hazards_per_thread > max_reservations_per_thread) {
-        throw std::invalid_argument("nbr_plus: hazards_per_thread must be 1.." +
-                                    std::to_string(max_reservations_per_thread));
-      }
+      require_hazards_per_thread(config, "nbr_plus", max_reservations_per_thread);
     }
     ~domain() { reclaim_all_quiescent(); }
 
