@@ -153,13 +153,6 @@ class ping_group {
     return pinged;
   }
 
-  // The group's receivers, in no order, under the group's lock (nothing joins or leaves).
-  template <class F>
-  void for_each_receiver(F&& f) {
-    const held_lock lock(*this);
-    for (receiver* r = first_; r != nullptr; r = r->next_in_group_) f(*r);
-  }
-
   // Adds the pings sent and the time spent on them to `t`.
   void add_totals_to(counter_totals& t) const noexcept { counters_.add_to(t); }
 
