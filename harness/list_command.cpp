@@ -47,9 +47,10 @@ std::string list_text() {
   out += "\nStructures\n";
   for (const auto& d : structures()) {
     out += fmt::format(
-        "  {:<18} kind={:<5} k={} l_max={} alpha={} traverses_deleted={}{}  {}\n", d.name,
+        "  {:<18} kind={:<5} k={} l_max={} alpha={} traverses_deleted={} phases={}{}  {}\n", d.name,
         smr::to_string(d.kind), d.requirements.hazards_per_thread, d.requirements.links_per_node,
         d.requirements.transient_links, yes_no(d.requirements.traverses_deleted_nodes),
+        yes_no(d.requirements.read_write_phases),
         d.requirements.only_scheme.empty() ? std::string()
                                            : " only_on=" + std::string(d.requirements.only_scheme),
         d.description);
@@ -76,6 +77,7 @@ std::string list_json() {
                             {"type_stable_memory", s.traits.type_stable_memory},
                             {"needs_structure_callbacks", s.traits.needs_structure_callbacks},
                             {"counted_links", s.traits.counted_links},
+                            {"restarts_read_phases", s.traits.restarts_read_phases},
                             {"max_threads", s.traits.max_threads},
                             {"bound_formula", s.traits.bound_formula},
                             {"node_metadata", s.traits.node_metadata},
@@ -91,6 +93,7 @@ std::string list_json() {
                                {"links_per_node", d.requirements.links_per_node},
                                {"transient_links", d.requirements.transient_links},
                                {"traverses_deleted_nodes", d.requirements.traverses_deleted_nodes},
+                               {"read_write_phases", d.requirements.read_write_phases},
                                {"only_scheme", d.requirements.only_scheme}});
     for (const auto& s : schemes()) {
       const auto why = pairing_unavailable(s, d);

@@ -16,9 +16,10 @@ writes into RUN_DIR/figures (or --out), each figure as PNG and SVG:
   allocator_comparison   grouped bars, scheme x allocator, median throughput (only when
                          the run has more than one allocator)
   allocator_memory       the same for the allocator's peak bytes (when measured)
-  micro_costs            ns per operation per thread against threads of guard, deref and
-                         alloc_retire, one line per scheme (needs micro.json, the Google
-                         Benchmark micro suite's output; median of repetitions)
+  micro_costs            ns per operation per thread against threads of guard, deref,
+                         read_phase and alloc_retire, one line per scheme (needs
+                         micro.json, the Google Benchmark micro suite's output; median
+                         of repetitions)
   harness_overhead       throughput ratio harness / bare loop against threads, one line per
                          scheme, panel per structure, dashed line at 0.95 (needs overhead.csv,
                          written by `smrlab overhead`; index.html shows the ratios as a table)

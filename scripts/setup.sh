@@ -10,13 +10,14 @@
 
 # The Debian packages that ./run_experiments.sh and ./run_tests.sh need, from the build
 # (CMakeLists.txt's find_package/pkg_check_modules, the peers, ccache) to the figures and
-# the Python tests. One list: the check, the install and --help all read it.
+# the Python tests (qemu-user: a CPU without cmpxchg16b for tests/cli/test_cmpxchg16b.py).
+# One list: the check, the install and --help all read it.
 smrlab_required_packages=(
   cmake ninja-build g++ pkg-config ccache
   libbenchmark-dev libgtest-dev libhwloc-dev libjemalloc-dev libmimalloc-dev
   libcli11-dev nlohmann-json3-dev libtomlplusplus-dev libfmt-dev librapidcheck-dev
   liburcu-dev libcds-dev libboost-context-dev
-  python3-matplotlib python3-pandas python3-pytest hwloc
+  python3-matplotlib python3-pandas python3-pytest hwloc qemu-user
 )
 
 smrlab_setup_usage() {

@@ -6,6 +6,10 @@
 //
 //   guard/<scheme>         construct and destroy one operation guard
 //   deref/<scheme>         a guard, DeRefLink of one shared node, release of the reference
+//   read_phase/<scheme>    deref's iteration written in phases (schemes/read_phases.hpp):
+//                          SMR_READ_PHASE, the load, enter_write_phase reserving the ref. For a
+//                          scheme that does not restart read phases both compile away, so it
+//                          must cost what deref does; for nbr_plus it adds the checkpoint
 //   alloc_retire/<scheme>  a guard, NewNode, DeleteNode; the reclamation retire triggers (scans,
 //                          epoch advances) is paid inside the loop, amortised
 //   heavy_fence/membarrier smr::sync::asymmetric_heavy_fence() alone: the cost of one hp_asym
@@ -30,6 +34,7 @@
 #include <vector>
 
 #include "harness/micro/micro_node.hpp"
+#include "schemes/read_phases.hpp"
 #include "schemes/scheme.hpp"
 #include "schemes/sync.hpp"
 #include "schemes/thread_ping.hpp"
@@ -156,6 +161,24 @@ void deref(benchmark::State& state) {
     auto r = h.deref(std::as_const(rs.shared));
     benchmark::DoNotOptimize(r.get());
   }  // r's release (ReleaseRef) and the guard's end are part of each iteration
+  state.SetItemsProcessed(state.iterations());
+}
+
+// deref's iteration as a structure written in phases has it (harris_michael_list, treiber_stack):
+// the checkpoint, the protected load in the read phase, the write phase reserving the ref. The
+// checkpoint's frame is this function's, and the only object made after it, the ref, is
+// trivially destructible under a restarting scheme (read_phases.hpp).
+template <class S>
+void read_phase(benchmark::State& state) {
+  run_state<S>& rs = *current<S>;
+  typename S::thread_handle h(rs.domain);
+  for (auto _ : state) {
+    const typename S::guard g(h);
+    SMR_READ_PHASE(h);
+    auto r = h.deref(std::as_const(rs.shared));
+    smr::enter_write_phase(h, r);
+    benchmark::DoNotOptimize(r.get());
+  }
   state.SetItemsProcessed(state.iterations());
 }
 

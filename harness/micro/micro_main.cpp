@@ -1,8 +1,8 @@
-// smrlab_micro: registers guard/<scheme>, deref/<scheme> and alloc_retire/<scheme> for every
-// scheme of the generated registry (plugins included, with no edit here), each at the thread
-// counts of micro_thread_counts.hpp, and heavy_fence/membarrier (the asymmetric fence's heavy
-// side, which hp_asym pays once per scan and ebr_asym once per epoch advance), and runs them with
-// Google Benchmark's own command line
+// smrlab_micro: registers guard/<scheme>, deref/<scheme>, read_phase/<scheme> and
+// alloc_retire/<scheme> for every scheme of the generated registry (plugins included, with no
+// edit here), each at the thread counts of micro_thread_counts.hpp; heavy_fence/membarrier (the
+// asymmetric fence's heavy side, which hp_asym pays once per scan and ebr_asym once per epoch
+// advance) and thread_ping/targets:N; and runs them with Google Benchmark's own command line
 // (--help, --benchmark_filter, --benchmark_format=json, --benchmark_out, ...).
 #include <benchmark/benchmark.h>
 
@@ -43,6 +43,8 @@ void register_all(unsigned hardware_threads) {
                        hardware_threads);
     register_family<S>("deref", &m::deref<S>, &m::setup_deref<S>, &m::teardown_deref<S>,
                        hardware_threads);
+    register_family<S>("read_phase", &m::read_phase<S>, &m::setup_deref<S>, &m::teardown_deref<S>,
+                       hardware_threads);
     register_family<S>("alloc_retire", &m::alloc_retire<S>, &m::setup_domain<S>,
                        &m::teardown_alloc_retire<S>, hardware_threads);
   });
@@ -74,6 +76,8 @@ void print_help() {
       "Per registered scheme, at 1, 2, 4, ... hardware threads (capped by the scheme):\n"
       "  guard/<scheme>         construct and destroy one operation guard\n"
       "  deref/<scheme>         a guard, a protected load of one shared node, its release\n"
+      "  read_phase/<scheme>    deref written in phases (SMR_READ_PHASE, enter_write_phase):\n"
+      "                         the same cost as deref unless the scheme restarts read phases\n"
       "  alloc_retire/<scheme>  a guard, make + retire; reclamation amortised inside retire\n"
       "  heavy_fence/membarrier one asymmetric heavy fence (membarrier PRIVATE_EXPEDITED), what\n"
       "                         hp_asym pays per scan and ebr_asym per epoch advance\n"

@@ -2,7 +2,7 @@
 micro suite (harness/micro/, `smrlab_micro`), which run_experiments.sh writes to
 RUN_DIR/micro.json (Google Benchmark's JSON format).
 
-One panel per benchmark family (guard, deref, alloc_retire), x = threads, y = nanoseconds
+One panel per benchmark family (guard, deref, read_phase, alloc_retire), x = threads, y = nanoseconds
 per operation per thread, one line per scheme. Google Benchmark's real_time of a
 multi-threaded run is the wall time over the operations of all threads together; times
 the thread count, it is what one operation costs the thread that does it, so a primitive
@@ -25,10 +25,11 @@ from . import style  # first: selects the Agg backend
 from matplotlib.lines import Line2D  # noqa: E402, I001
 from .data import InputError
 
-FAMILIES = ("guard", "deref", "alloc_retire")
+FAMILIES = ("guard", "deref", "read_phase", "alloc_retire")
 FAMILY_TITLES = {
     "guard": "guard: enter + leave an operation",
     "deref": "deref: guarded protected load + release",
+    "read_phase": "read_phase: deref in a read phase + write phase",
     "alloc_retire": "alloc_retire: make + retire (+ reclaim)",
     "heavy_fence": "heavy_fence: one membarrier (per hp_asym scan, ebr_asym advance)",
 }

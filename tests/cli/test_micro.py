@@ -1,8 +1,10 @@
 """Tests of the `smrlab_micro` Google Benchmark suite (harness/micro/): every scheme that
 `smrlab list` prints (plugins included) has the three benchmark families at the expected
 thread counts, a short JSON run has one entry per scheme x thread count, the alloc_retire
-teardown check (everything retired is reclaimed) passes, and Google Benchmark's own
-command line is there. Nothing here depends on how fast anything is.
+teardown check (everything retired is reclaimed) passes, read_phase/<scheme> is deref's
+machine code for every scheme that does not restart read phases (the extension compiles
+away), and Google Benchmark's own command line is there. Nothing here depends on how fast
+anything is.
 
     SMRLAB_BIN=build/release/smrlab $(scripts/find_python.sh --with-pytest) -m pytest \
         tests/cli/test_micro.py -q
@@ -15,12 +17,13 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
-FAMILIES = ("guard", "deref", "alloc_retire")
+FAMILIES = ("guard", "deref", "read_phase", "alloc_retire")
 # The one benchmark that is not per scheme: the asymmetric fence's heavy side on its own.
 HEAVY_FENCE = ("heavy_fence", "membarrier")
 # The schemes whose availability is the heavy fence's (both need membarrier).
@@ -204,6 +207,73 @@ def test_thread_ping_rounds_to_up_to_twice_the_hardware_threads(tmp_path):
         assert e["iterations"] > 0 and e["ns_per_ping"] > 0, e
         # Every round pings every target once: items are pings, n per iteration.
         assert e["items_per_second"] * e["real_time"] * 1e-9 == pytest.approx(n, rel=0.05), e
+
+
+# The benchmark bodies smrlab::micro::deref<S> and smrlab::micro::read_phase<S>, by mangled name:
+# the prefix, then S's mangled name, then the parameter list.
+BODY_PREFIX = {"deref": "_ZN6smrlab5micro5derefI", "read_phase": "_ZN6smrlab5micro10read_phaseI"}
+BODY_SUFFIX = "EEvRN9benchmark5StateE"
+# A line of objdump's listing: "  2daa0:\tmov ..." (an instruction) or "000...2daa0 <sym>:".
+FUNCTION_HEADER = re.compile(r"^[0-9a-f]+ <(?P<symbol>[^>]+)>:$")
+INSTRUCTION = re.compile(r"^\s*[0-9a-f]+:\s+(?P<text>.*)$")
+
+
+def _normalised(instruction: str) -> str:
+    """An instruction without what only its address decides: branch and call targets and
+    rip-relative displacements become the symbol (and offset) objdump names, so that the code
+    of two functions at different addresses compares equal exactly when it does the same."""
+    text, _, comment = instruction.partition("#")
+    named = re.search(r"<[^>]+>", comment)
+    text = re.sub(r"-?0x[0-9a-f]+\(%rip\)", (named[0] if named else "REL") + "(%rip)", text)
+    text = re.sub(r"\b[0-9a-f]+ (<[^>]+>)", r"\1", text)
+    for prefix in BODY_PREFIX.values():  # a jump inside the function names the function
+        text = text.replace(prefix, "BODY")
+    return " ".join(text.split())
+
+
+def _bodies(binary: str) -> dict[str, dict[str, list[str]]]:
+    """family -> S's mangled name -> the normalised instructions of the body for S."""
+    objdump = shutil.which("objdump")
+    assert objdump, "objdump (binutils, which g++ depends on) is not on PATH"
+    p = subprocess.run([objdump, "-d", "--no-show-raw-insn", binary], capture_output=True,
+                       text=True, timeout=300, check=False)
+    assert p.returncode == 0, p.stderr
+    bodies: dict[str, dict[str, list[str]]] = {f: {} for f in BODY_PREFIX}
+    current: list[str] | None = None
+    for line in p.stdout.splitlines():
+        if m := FUNCTION_HEADER.match(line):
+            current = None
+            symbol = m["symbol"]
+            for family, prefix in BODY_PREFIX.items():
+                if symbol.startswith(prefix) and symbol.endswith(BODY_SUFFIX):
+                    current = bodies[family].setdefault(
+                        symbol[len(prefix):-len(BODY_SUFFIX)], [])
+        elif current is not None and (m := INSTRUCTION.match(line)):
+            current.append(_normalised(m["text"]))
+    return bodies
+
+
+def _mangled_in_smr(name: str) -> str:
+    return f"N3smr{len(name)}{name}E"
+
+
+def test_read_phase_is_dereferences_machine_code_unless_the_scheme_restarts_read_phases():
+    # schemes/read_phases.hpp: for a scheme that does not restart read phases, SMR_READ_PHASE
+    # and enter_write_phase compile to nothing, so the body written in phases must be the same
+    # instructions as deref's. A timing could not show "nothing"; the code can.
+    p = run(smrlab_bin(), "list", "--format", "json")
+    assert p.returncode == 0, p.stderr
+    listed = [s for s in json.loads(p.stdout)["schemes"] if s["available"]]
+    restarting = {_mangled_in_smr(s["name"]) for s in listed if s["restarts_read_phases"]}
+    bodies = _bodies(micro_bin())
+    assert set(bodies["deref"]) == set(bodies["read_phase"])
+    assert len(bodies["deref"]) == len(listed), "a scheme's deref or read_phase body is missing"
+    differing = {s for s in bodies["deref"] if bodies["deref"][s] != bodies["read_phase"][s]}
+    for s in bodies["deref"]:
+        assert bodies["deref"][s], f"no instructions read for deref<{s}>"
+    assert differing == {s for s in bodies["deref"] if s in restarting}, (
+        "read_phase's code differs from deref's for a scheme that does not restart read phases, "
+        "or is the same for one that does")
 
 
 def test_google_benchmark_command_line():

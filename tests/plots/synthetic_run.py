@@ -230,6 +230,7 @@ def micro_entry(family, scheme, threads, real_time, *, aggregate=None, repetitio
 MICRO_BASE_NS = {
     "guard": {"ebr": 4.0, "hazard_pointers": 0.5, "hprc": 0.5, "none": 0.4},
     "deref": {"ebr": 5.0, "hazard_pointers": 12.0, "hprc": 20.0, "none": 1.0},
+    "read_phase": {"ebr": 5.0, "hazard_pointers": 12.0, "hprc": 20.0, "none": 1.0},
     "alloc_retire": {"ebr": 60.0, "hazard_pointers": 90.0, "hprc": 150.0, "none": 40.0},
 }
 
