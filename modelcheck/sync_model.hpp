@@ -147,9 +147,18 @@ class atomic {
 };
 
 // The real build's double_width_atomic (schemes/double_width_atomic.hpp) is a model atomic here:
-// the model's atomics hold up to 16 bytes.
+// the model's atomics hold up to 16 bytes. Its guess() (two 8-byte loads there, possibly torn)
+// is a load of the whole value: a guess seeds only a CAS, which checks it, so the CAS's two
+// outcomes, which the checker explores, are all a torn guess could lead to.
 template <class T>
-using double_width_atomic = atomic<T>;
+class double_width_atomic : public atomic<T> {
+ public:
+  using atomic<T>::atomic;
+  T guess(std::memory_order order = std::memory_order_relaxed,
+          std::source_location w = std::source_location::current()) const noexcept {
+    return this->load(order, w);
+  }
+};
 
 class mutex {
  public:

@@ -87,8 +87,8 @@ class hyaline_slots {
   // HRef + 1; returns the handle, the list head seen.
   hyaline_node* enter(unsigned i) noexcept {
     sync::double_width_atomic<hyaline_head>& head = slots_[i].head;
-    // Relaxed: only the CAS's expected value; the CAS reads the current head.
-    hyaline_head seen = head.load(std::memory_order_relaxed);
+    // A guess (no locked instruction): only the CAS's expected value; the CAS reads the head.
+    hyaline_head seen = head.guess();
     // seq_cst CAS (failure relaxed, it is retried): precedes this operation's pointer loads in S,
     // the reader's half of the store-load pattern with the retirer's head loads (insert()).
     while (!head.compare_exchange_weak(seen, hyaline_head{seen.refs + 1, seen.list},
@@ -146,16 +146,20 @@ class hyaline_slots {
   // returns the node below that head (read while this reader still protects the head).
   static hyaline_node* decrement(sync::double_width_atomic<hyaline_head>& head,
                                  hyaline_node* handle, hyaline_head& old) noexcept {
+    // A guess (no locked instruction) seeds the CAS, which checks it; `below` counts only once
+    // the CAS has confirmed the head it was read from. A guessed list half is a node this reader
+    // protects (the half held it after the reader entered), so reading its `next` is safe.
     // Acquire: pairs with the release of the pushing CAS (push()): the head node's `next` was
     // written before it.
-    old = head.load(std::memory_order_acquire);
+    old = head.guess(std::memory_order_acquire);
     hyaline_node* below = nullptr;
     hyaline_head next{};
     do {
       if (old.list != handle) below = old.list->next;
       next = old.refs == 1 ? hyaline_head{} : hyaline_head{old.refs - 1, old.list};
       // acq_rel: release orders this operation's accesses before a retirer's push that reads
-      // the new count (and so before any free); acquire as for the load above, on a retry.
+      // the new count (and so before any free); acquire pairs with the release of the pushing
+      // CAS (push()): the head node's `next`, read above, was written before it.
     } while (!head.compare_exchange_weak(old, next, std::memory_order_acq_rel,
                                          std::memory_order_acquire));
     return below;
@@ -191,9 +195,12 @@ class hyaline_slots {
   // Pushes `node` on slot s's list if a reader is in it, and gives the displaced head's batch its
   // contribution; false if the slot has no reader.
   bool push(hyaline_slot& s, hyaline_node* node, hyaline_free_list& freed) {
-    // seq_cst: after the unlinking CAS in S, the retirer's half of the store-load pattern with
-    // enter(): a reader this load does not count entered after the unlink.
-    hyaline_head old = s.head.load(std::memory_order_seq_cst);
+    // A guess seeds the CAS; "no reader" is a decision, so a guess of 0 is checked by a load.
+    // seq_cst (the load and the CAS, whose failure returns the true head): after the unlinking
+    // CAS in S, the retirer's half of the store-load pattern with enter(): a reader this does
+    // not count entered after the unlink.
+    hyaline_head old = s.head.guess();
+    if (old.refs == 0) old = s.head.load(std::memory_order_seq_cst);
     do {
       if (old.refs == 0) return false;
       node->next = old.list;

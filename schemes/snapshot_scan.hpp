@@ -26,6 +26,17 @@ inline std::uint64_t amortized_scan_threshold(unsigned n, unsigned k, unsigned f
   return std::max<std::uint64_t>(2ULL * n * k, std::uint64_t{amortization} * floor);
 }
 
+// The threshold of a scheme whose scan pings every other thread (hp_pop, epoch_pop's fallback,
+// nbr_plus). A round costs per thread pinged (about 25 us each here: the thread_ping micro
+// benchmark), about what 512 retires cost, so it is amortised over ping_retires_per_target times
+// the floor per target: R = max(2·N·K, 8·max(1, N − 1)·floor), and pinging costs at most about
+// what retiring does. A fixed multiple large enough for many threads would, at few threads, keep
+// thousands of retired nodes waiting (more memory, and the cache they take) for cheap rounds.
+inline constexpr unsigned ping_retires_per_target = 8;
+inline std::uint64_t ping_scan_threshold(unsigned n, unsigned k, unsigned floor) {
+  return amortized_scan_threshold(n, k, floor, ping_retires_per_target * (n > 1 ? n - 1 : 1));
+}
+
 class snapshot_scan {
  public:
   // Step 1: the nodes this scan decides on, `own` (left empty) and the orphans it adopts. All were

@@ -10,7 +10,8 @@
 // a local store per dereference.
 //
 // Bound: after a reclaim at most max(R/2, H) nodes stay in a thread's list, so at most N*R are
-// unreclaimed, R = max(2H, 64 * scan_threshold_min), H = N*k hazards. Robust. Because the
+// unreclaimed, R = max(2H, 8 * max(1, N - 1) * scan_threshold_min) (snapshot_scan.hpp's
+// ping_scan_threshold), H = N*k hazards. Robust. Because the
 // fallback frees what no hazard holds, links read out of an unlinked node are not protected:
 // the scheme pairs only with structures that never follow them (as hazard pointers).
 #pragma once
@@ -50,14 +51,13 @@ struct epoch_pop : pointer_scheme_types {
       .needs_structure_callbacks = false,
       .counted_links = false,
       .bound_formula =
-          "N·R, R = max(2·N·K, 64·scan_threshold_min): what an epoch pass leaves past R/2 goes "
+          "N·R, R = max(2·N·K, 8·max(1, N − 1)·scan_threshold_min): what an epoch pass leaves past "
+          "R/2 goes "
           "to a ping and a hazard scan",
   };
 
-  static constexpr unsigned ping_amortization = 64;
-
   static std::uint64_t scan_threshold(unsigned n, unsigned k, unsigned floor) {
-    return amortized_scan_threshold(n, k, floor, ping_amortization);
+    return ping_scan_threshold(n, k, floor);  // snapshot_scan.hpp
   }
   static std::optional<std::uint64_t> bound(const bound_inputs& in) {
     return std::uint64_t{in.threads} *

@@ -8,9 +8,10 @@
 // snapshot. Unlike pop_setbench, the reclaimer waits for every acknowledgement: without the wait
 // a thread descheduled between its local store and its re-read could still use a freed node.
 //
-// Bound: a thread scans when its retire list reaches R = max(2H, 64 * scan_threshold_min), with
-// H = N*k hazards in all (a ping round costs microseconds per thread, so it is amortised over 64
-// times the usual floor); a scan keeps at most H nodes. So at most N*R retired nodes are
+// Bound: a thread scans when its retire list reaches R = max(2H, 8 * max(1, N - 1) *
+// scan_threshold_min), with H = N*k hazards in all (a ping round costs tens of microseconds per
+// thread pinged, so it is amortised over 8 times the usual floor per target: snapshot_scan.hpp's
+// ping_scan_threshold); a scan keeps at most H nodes. So at most N*R retired nodes are
 // unreclaimed, a thread stalled in an operation included (it still acknowledges: the kernel runs
 // its handler when it next runs, or at once if it sleeps). A stopped thread (SIGSTOP) would stall
 // the reclaimer instead. A hazard protects only the reference it was published for: links read
@@ -51,14 +52,12 @@ struct hp_pop : pointer_scheme_types {
       .needs_structure_callbacks = false,
       .counted_links = false,
       .bound_formula =
-          "N·R, R = max(2·N·K, 64·scan_threshold_min): a ping round amortised over 64 times the "
-          "usual threshold",
+          "N·R, R = max(2·N·K, 8·max(1, N − 1)·scan_threshold_min): a ping round amortised "
+          "over 8 times the usual threshold per thread pinged",
   };
 
-  static constexpr unsigned ping_amortization = 64;
-
   static std::uint64_t scan_threshold(unsigned n, unsigned k, unsigned floor) {
-    return amortized_scan_threshold(n, k, floor, ping_amortization);
+    return ping_scan_threshold(n, k, floor);  // snapshot_scan.hpp
   }
   static std::optional<std::uint64_t> bound(const bound_inputs& in) {
     return std::uint64_t{in.threads} *

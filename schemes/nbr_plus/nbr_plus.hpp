@@ -7,7 +7,8 @@
 //                Plain loads; nothing published.
 //   write phase  enter_write_phase(refs...): publish the refs in the reservation slots, then
 //                phase = write (compiler fences: only this thread's handler reads the phase).
-//   retire       into the thread's bag (preallocated). At R = max(2·N·K, 64·scan_threshold_min):
+//   retire       into the thread's bag (preallocated). At R = max(2·N·K, 8·max(1, N − 1)·floor)
+//                (snapshot_scan.hpp's ping_scan_threshold, floor = scan_threshold_min):
 //                announce (round count odd), ping every other thread (schemes/thread_ping.hpp)
 //                and wait for each acknowledgement, announce (even), read every reservation
 //                once into a sorted array, free the rest of the bag. A pinged thread in a read
@@ -74,16 +75,12 @@ struct nbr_plus {
       .counted_links = false,
       .restarts_read_phases = true,
       .bound_formula =
-          "N·R, R = max(2·N·K, 64·scan_threshold_min): each bag below R, a reclaim keeps the "
-          "N·K reserved",
+          "N·R, R = max(2·N·K, 8·max(1, N − 1)·scan_threshold_min): each bag below R, a reclaim "
+          "keeps the N·K reserved",
   };
 
-  // A reclaim pings every other thread: amortised over 64 times the usual floor, as hp_pop's
-  // scan (R = 4096 with the default floor of 64; setbench uses about 32768).
-  static constexpr unsigned ping_amortization = 64;
-
   static std::uint64_t scan_threshold(unsigned n, unsigned k, unsigned floor) {
-    return amortized_scan_threshold(n, k, floor, ping_amortization);
+    return ping_scan_threshold(n, k, floor);  // snapshot_scan.hpp
   }
   static std::optional<std::uint64_t> bound(const bound_inputs& in) {
     return std::uint64_t{in.threads} *

@@ -105,8 +105,9 @@ def test_the_ping_schemes_answer_parked_asleep_and_exiting_threads_and_count_the
     if not pinging:
         pytest.skip("no scheme of this build pings")
     out = tmp_path / "run"
-    # About 10 000 retires per working thread, past the 4096 of a ping scheme's threshold (64 x
-    # the default floor of 64): ping rounds that reach a thread parked, asleep or about to exit.
+    # About 10 000 retires per working thread, past the 1024 of a ping scheme's threshold at 3
+    # threads (8 x 2 targets x the default floor of 64): ping rounds that reach a thread parked,
+    # asleep or about to exit.
     p = smrlab(tmp_path, "run", "--schemes", ",".join(pinging + ["ebr"]), "--structures",
                "treiber_stack", "--threads", "3", "--fault", "park:1,sleep:1:2ms,exit:1",
                "--trials", "1", "--ops-per-thread", "20000", "--warmup", "0", "--out", str(out))

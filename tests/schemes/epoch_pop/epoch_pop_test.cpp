@@ -16,7 +16,7 @@ using node = smrlab_test::tracked_node<ep>;
 smr::domain_config config() {
   smr::domain_config c;
   c.hazards_per_thread = 2;
-  c.scan_threshold_min = 1;  // R = max(2H, 64) = 64
+  c.scan_threshold_min = 1;  // R = max(2H, 8·max(1, N − 1)): 8 at 2 threads
   c.epoch_advance_interval = 1;
   return c;
 }

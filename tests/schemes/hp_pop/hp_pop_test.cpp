@@ -114,7 +114,15 @@ TEST(hp_pop, the_retire_list_stays_under_the_threshold_and_the_bound) {
 TEST(hp_pop, bound_is_threads_times_the_scan_threshold) {
   const smr::bound_inputs in{
       .threads = 4, .structure = {.hazards_per_thread = 2}, .scan_threshold_min = 64};
-  EXPECT_EQ(hp::bound(in), 4U * 64U * 64U);  // R = max(2*4*2, 64*64)
+  EXPECT_EQ(hp::bound(in), 4U * 8U * 3U * 64U);  // R = max(2*4*2, 8*(4-1)*64)
+  // One thread pings no one: R is still 8 floors, not 2·N·K.
+  EXPECT_EQ(
+      hp::bound({.threads = 1, .structure = {.hazards_per_thread = 2}, .scan_threshold_min = 64}),
+      8U * 64U);
+  // Many hazards: 2·N·K wins.
+  EXPECT_EQ(
+      hp::bound({.threads = 2, .structure = {.hazards_per_thread = 16}, .scan_threshold_min = 1}),
+      2U * (2U * 2U * 16U));
 }
 
 TEST(hp_pop, nodes_left_by_an_exited_thread_are_adopted_and_freed) {

@@ -162,8 +162,9 @@ TEST(nbr_plus, a_thread_parked_in_a_read_phase_does_not_stop_reclamation) {
     read_until(h, shared, stage, stop, seen);
   });
   while (stage.load() != 1) std::this_thread::yield();
-  const auto bound = nbr::bound({2, {.hazards_per_thread = 2}, 16});  // 2·R, R = 64·16
-  constexpr int retires = 6000;  // several reclaims past the bound
+  const auto bound =
+      nbr::bound({2, {.hazards_per_thread = 2}, 16});  // 2·R, R = max(2·2·2, 8·1·16) = 128
+  constexpr int retires = 6000;                        // several reclaims past the bound
   std::int64_t peak = 0;
   for (int i = 0; i < retires; ++i) {
     const nbr::guard g(w);
