@@ -341,6 +341,7 @@ extern constinit const pairing_entry ${id} = {
     .traits = &S::traits,
     .requirements = &DS::requirements,
     .kind = DS::kind,
+    .order = smr::pool_order_of<DS>(),
     .unavailable = &smr::unavailable_reason<S>,
     .make_domain = &make_erased_domain<S, DS>,
 };

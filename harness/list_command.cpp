@@ -19,6 +19,11 @@ std::string thread_note(const smr::scheme_traits& t) {
 std::string availability_note(const scheme_info& s) {
   return s.unavailable ? " [unavailable here]" : "";
 }
+// A pool's order (a stack's lifo, a queue's fifo); nothing for other kinds.
+std::string order_note(const structure_info& d) {
+  if (d.kind != smr::structure_kind::pool) return "";
+  return fmt::format(" order={}", smr::to_string(d.order));
+}
 // What the scheme adds to every node, and node_base's size.
 std::string node_metadata_note(const scheme_info& s) {
   if (s.traits.node_metadata.empty()) return "nothing";
@@ -47,10 +52,10 @@ std::string list_text() {
   out += "\nStructures\n";
   for (const auto& d : structures()) {
     out += fmt::format(
-        "  {:<18} kind={:<5} k={} l_max={} alpha={} traverses_deleted={} phases={}{}  {}\n", d.name,
-        smr::to_string(d.kind), d.requirements.hazards_per_thread, d.requirements.links_per_node,
-        d.requirements.transient_links, yes_no(d.requirements.traverses_deleted_nodes),
-        yes_no(d.requirements.read_write_phases),
+        "  {:<18} kind={:<5}{} k={} l_max={} alpha={} traverses_deleted={} phases={}{}  {}\n",
+        d.name, smr::to_string(d.kind), order_note(d), d.requirements.hazards_per_thread,
+        d.requirements.links_per_node, d.requirements.transient_links,
+        yes_no(d.requirements.traverses_deleted_nodes), yes_no(d.requirements.read_write_phases),
         d.requirements.only_scheme.empty() ? std::string()
                                            : " only_on=" + std::string(d.requirements.only_scheme),
         d.description);
@@ -86,15 +91,18 @@ std::string list_json() {
                             {"unavailable_reason", s.unavailable.value_or("")}});
   }
   for (const auto& d : structures()) {
-    j["structures"].push_back({{"name", d.name},
-                               {"description", d.description},
-                               {"kind", smr::to_string(d.kind)},
-                               {"hazards_per_thread", d.requirements.hazards_per_thread},
-                               {"links_per_node", d.requirements.links_per_node},
-                               {"transient_links", d.requirements.transient_links},
-                               {"traverses_deleted_nodes", d.requirements.traverses_deleted_nodes},
-                               {"read_write_phases", d.requirements.read_write_phases},
-                               {"only_scheme", d.requirements.only_scheme}});
+    j["structures"].push_back(
+        {{"name", d.name},
+         {"description", d.description},
+         {"kind", smr::to_string(d.kind)},
+         {"order", d.kind == smr::structure_kind::pool ? std::string(smr::to_string(d.order))
+                                                       : std::string()},
+         {"hazards_per_thread", d.requirements.hazards_per_thread},
+         {"links_per_node", d.requirements.links_per_node},
+         {"transient_links", d.requirements.transient_links},
+         {"traverses_deleted_nodes", d.requirements.traverses_deleted_nodes},
+         {"read_write_phases", d.requirements.read_write_phases},
+         {"only_scheme", d.requirements.only_scheme}});
     for (const auto& s : schemes()) {
       const auto why = pairing_unavailable(s, d);
       j["matrix"].push_back({{"scheme", s.name},

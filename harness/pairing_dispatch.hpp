@@ -24,11 +24,12 @@ struct pairing_entry {
   std::string_view structure;
   trial_result (*run_trial)(const trial_config&);
   bare_loop_result (*run_bare_loop)(const trial_config&);
-  // The scheme's traits, the structure's requirements and kind (S::traits, DS::requirements,
-  // DS::kind).
+  // The scheme's traits, the structure's requirements, kind and, for a pool, order (S::traits,
+  // DS::requirements, DS::kind, smr::pool_order_of<DS>()).
   const smr::scheme_traits* traits;
   const smr::structure_requirements* requirements;
   smr::structure_kind kind;
+  smr::pool_order order;
   // Why the scheme cannot run in this process, or std::nullopt (smr::unavailable_reason<S>).
   std::optional<std::string> (*unavailable)();
   // A fresh domain of the scheme, whose structures are DS.

@@ -32,6 +32,7 @@ struct structure_info {
   std::string_view description;
   smr::structure_kind kind;
   smr::structure_requirements requirements;
+  smr::pool_order order;  // a pool's (smr::pool_order_of); lifo for other kinds
 };
 
 namespace detail {
@@ -65,7 +66,7 @@ inline std::vector<structure_info> structures() {
   std::vector<structure_info> out;
   smr::for_each_template(generated::structures{}, [&]<template <class> class DS>() {
     using D = DS<detail::any_scheme>;
-    out.push_back({D::name, D::description, D::kind, D::requirements});
+    out.push_back({D::name, D::description, D::kind, D::requirements, smr::pool_order_of<D>()});
   });
   return out;
 }

@@ -121,12 +121,11 @@ void record(state& st, unsigned thread, smrlab::erased_handle& h, const step& s)
   st.history.push_back(op);
 }
 
-std::optional<std::string> finish(state& st, smr::structure_kind kind) {
-  if (kind == smr::structure_kind::set) {  // the invariants of a set's layout
-    const std::string problems = st.structure->check_structure();
-    if (problems != "ok") return "the structure is corrupt: " + problems;
-  }
-  const lin::check_result lr = lin::check_for_kind(kind, st.history);
+std::optional<std::string> finish(state& st, smr::structure_kind kind, smr::pool_order order) {
+  // The invariants of the structure's layout ("ok" where it states none).
+  const std::string problems = st.structure->check_structure();
+  if (problems != "ok") return "the structure is corrupt: " + problems;
+  const lin::check_result lr = lin::check_for_kind(kind, order, st.history);
   if (!lr.linearizable) {
     return std::string(lr.budget_exhausted ? "linearizability undecided: " : "not linearizable: ") +
            lr.report;
@@ -187,7 +186,7 @@ program pairing_program(const smrlab::pairing_entry& p, const scenario& s) {
     for (unsigned i = 0; i < ops; ++i) record(*st, t, *h, script_of(kind).threads[t][i]);
     h.reset();  // the unregistration is explored too
   };
-  prog.finish = [st, kind] { return finish(*st, kind); };
+  prog.finish = [st, kind, order = p.order] { return finish(*st, kind, order); };
   prog.abandon = [st] {
     (void)st->structure.release();
     (void)st->domain.release();

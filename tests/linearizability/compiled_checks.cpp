@@ -7,7 +7,7 @@ template check_result check<queue_model>(const history&, std::size_t);
 template check_result check<deque_model>(const history&, std::size_t);
 template check_result check<set_model>(const history&, std::size_t);
 
-check_result check_for_kind(smr::structure_kind kind, const history& h) {
+check_result check_for_kind(smr::structure_kind kind, smr::pool_order order, const history& h) {
   switch (kind) {
     case smr::structure_kind::set:
       return check<set_model>(h);
@@ -16,7 +16,7 @@ check_result check_for_kind(smr::structure_kind kind, const history& h) {
     case smr::structure_kind::pool:
       break;
   }
-  return check<stack_model>(h);
+  return order == smr::pool_order::fifo ? check<queue_model>(h) : check<stack_model>(h);
 }
 
 }  // namespace smrlab_test::lin

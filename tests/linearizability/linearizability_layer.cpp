@@ -216,7 +216,7 @@ void small_concurrent_histories_are_linearizable(const pairing_entry& p) {
     std::vector<const lin::recorder*> all;
     for (const auto& r : recorders) all.push_back(r.get());
     const lin::history h = lin::merge(all);
-    const lin::check_result r = lin::check_for_kind(p.kind, h);
+    const lin::check_result r = lin::check_for_kind(p.kind, p.order, h);
     configurations += r.configurations;
     overlapping += overlapping_ops(h);
     if (!r.linearizable) {

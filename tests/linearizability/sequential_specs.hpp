@@ -44,8 +44,8 @@ struct stack_model {
   }
 };
 
-// FIFO: push appends at the back, pop takes the front or reports empty. No registered structure
-// uses it yet; it is here for a future queue (see compiled_checks.hpp).
+// FIFO: push appends at the back, pop takes the front or reports empty (a pool declaring
+// smr::pool_order::fifo: michael_scott_queue).
 struct queue_model {
   using state = model_state;
   static constexpr const char* name = "queue (FIFO)";

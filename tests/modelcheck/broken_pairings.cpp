@@ -27,6 +27,7 @@ constexpr smrlab::pairing_entry entry() {
       .traits = &S::traits,
       .requirements = &DS<S>::requirements,
       .kind = DS<S>::kind,
+      .order = smr::pool_order_of<DS<S>>(),
       .unavailable = &smr::unavailable_reason<S>,
       .make_domain = &smrlab::make_erased_domain<S, DS<S>>,
   };

@@ -5,9 +5,10 @@
 // allocated freed. A failure is shrunk to a minimal operation sequence, printed in the test's
 // failure message with the seed to reproduce it (RC_PARAMS="reproduce=...").
 //
-// Models: pool -> std::vector used as a stack (kind pool is modelled as LIFO, true of
-// treiber_stack; a FIFO pool plugin would need a model of its own), deque -> std::deque, set ->
-// std::set over the keys 0..15, so that inserts, removes and look-ups collide.
+// Models: pool -> std::deque, popped at the back for a lifo pool (a stack) and at the front for a
+// fifo one (a queue), as the structure declares (smr::pool_order); deque -> std::deque; set ->
+// std::set over the keys 0..15, so that inserts, removes and look-ups collide. Every structure's
+// check_structure() must say "ok" at the end ("ok" where it states no invariants).
 //
 // A pairing layer (support/pairing_layers.hpp), compiled once: the tests are named
 // structure_properties/pairing/<scheme>__<structure>.<test>. The operations, their generators and
@@ -38,13 +39,6 @@ std::string shown(const std::optional<std::uint64_t>& v) {
 }
 
 // Pops of the models: the removed value, or nothing when empty (what the structures return).
-std::optional<std::uint64_t> pop_back(std::vector<std::uint64_t>& v) {
-  if (v.empty()) return std::nullopt;
-  const std::uint64_t x = v.back();
-  v.pop_back();
-  return x;
-}
-
 std::optional<std::uint64_t> pop_front(std::deque<std::uint64_t>& q) {
   if (q.empty()) return std::nullopt;
   const std::uint64_t x = q.front();
@@ -59,18 +53,23 @@ std::optional<std::uint64_t> pop_back(std::deque<std::uint64_t>& q) {
   return x;
 }
 
-void run_pool(erased_structure& ds, erased_handle& h, const std::vector<op>& ops) {
-  std::vector<std::uint64_t> model;  // back = top
+void run_pool(erased_structure& ds, erased_handle& h, const std::vector<op>& ops,
+              smr::pool_order order) {
+  std::deque<std::uint64_t> model;  // pushed at the back
+  auto model_pop = [&] {
+    return order == smr::pool_order::fifo ? pop_front(model) : pop_back(model);
+  };
   for (const op& o : ops) {
     if (o.kind == op_kind::push) {
       ds.push(h, o.value);
       model.push_back(o.value);
     } else {
-      RC_ASSERT(shown(ds.pop(h)) == shown(pop_back(model)));
+      RC_ASSERT(shown(ds.pop(h)) == shown(model_pop()));
     }
   }
+  RC_ASSERT(ds.check_structure() == std::string("ok"));
   // At rest: popping everything gives the model's order, then nothing.
-  while (!model.empty()) RC_ASSERT(shown(ds.pop(h)) == shown(pop_back(model)));
+  while (!model.empty()) RC_ASSERT(shown(ds.pop(h)) == shown(model_pop()));
   RC_ASSERT(shown(ds.pop(h)) == shown(std::nullopt));
 }
 
@@ -129,7 +128,7 @@ void sequence_matches_model_and_reclaims_everything(const pairing_entry& p) {
     const std::unique_ptr<erased_handle> h = d->attach();
     switch (p.kind) {
       case smr::structure_kind::pool:
-        run_pool(*ds, *h, ops);
+        run_pool(*ds, *h, ops, p.order);
         break;
       case smr::structure_kind::deque:
         run_deque(*ds, *h, ops);
