@@ -28,6 +28,10 @@
 //   arrives in pthread_mutex_lock until the call returns, and the pinger holding the lock would
 //   wait for that thread forever. So a callback may also run outside the handler, in its thread,
 //   between operations.
+// - A pinger that waits long for an acknowledgement sends the signal again (wait_for): the
+//   handler serves whatever is pending, so a repeat costs nothing, and a signal the thread took
+//   without running the handler is not waited for forever. (CI once hung in hp_pop's tests under
+//   ThreadSanitizer, waiting here; it could not be reproduced, and the repeat is the insurance.)
 // - A thread edits its own list of receivers with the ping signal blocked, so the handler never
 //   sees it half edited; the handler touches nothing else but the receivers' atomics.
 // - A callback runs in a signal handler: async-signal-safe code only (lock-free atomics; no
@@ -38,6 +42,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 
 #include "schemes/counters.hpp"
 #include "schemes/sync.hpp"
@@ -108,10 +113,34 @@ class ping_group {
       awaited_ = requested_.fetch_add(1, std::memory_order_acq_rel) + 1;
       sync::send_ping(thread_);
     }
-    void wait_for() const {
+    // Waits for the acknowledgement. Every resend_spins unanswered tries the signal is sent
+    // again: one the thread never handled (a lost or dropped signal) is then not waited for
+    // forever; a repeat that finds the request served does nothing. After unanswered_warning of
+    // waiting, one line on stderr says which ping hangs (a stopped thread, or a signal blocked
+    // for good), once per wait.
+    void wait_for(std::chrono::steady_clock::time_point since) const {
+      bool warned = false;
       // acquire: pairs with acknowledge()'s release store.
-      while (acknowledged_.load(std::memory_order_acquire) < awaited_) sync::yield();
+      for (std::uint64_t tries = 1; acknowledged_.load(std::memory_order_acquire) < awaited_;
+           ++tries) {
+        if (tries % resend_spins == 0) {
+          sync::send_ping(thread_);
+          if (!warned && std::chrono::steady_clock::now() - since > unanswered_warning) {
+            warned = true;
+            std::fprintf(stderr,
+                         "smrlab: a thread ping unanswered for %lld s (request %llu, answered "
+                         "%llu); still waiting\n",
+                         static_cast<long long>(unanswered_warning.count()),
+                         static_cast<unsigned long long>(awaited_),
+                         static_cast<unsigned long long>(acknowledged_.load(
+                             std::memory_order_relaxed)));  // relaxed: only printed
+          }
+        }
+        sync::yield();
+      }
     }
+    static constexpr std::uint64_t resend_spins = 4096;
+    static constexpr std::chrono::seconds unanswered_warning{10};
 
     ping_group& group_;
     callback on_ping_;
@@ -147,7 +176,7 @@ class ping_group {
       ++pinged;
     }
     for (const receiver* r = first_; r != nullptr; r = r->next_in_group_) {
-      if (r != self && wait == acknowledgements::awaited) r->wait_for();
+      if (r != self && wait == acknowledgements::awaited) r->wait_for(start);
     }
     count(pinged, start);
     return pinged;

@@ -116,6 +116,32 @@ TEST(thread_ping, a_thread_asleep_or_waiting_serves_and_goes_on_waiting) {
   cv.notify_all();
 }
 
+// A signal that the thread takes without running the handler (here: with the signal blocked, and
+// taken by sigwaitinfo) is lost to the ping. The pinger sends it again while it waits, so the
+// ping is still served. Without the resend this test hangs (and ctest's timeout fails it).
+TEST(thread_ping, a_ping_whose_signal_was_lost_is_sent_again) {
+  ping_group g;
+  std::atomic<bool> blocked{false};
+  std::atomic<bool> swallowed{false};
+  pinged_thread target(g, [&](const std::atomic<bool>& stop) {
+    sigset_t ping;
+    sigemptyset(&ping);
+    sigaddset(&ping, SIGURG);
+    sigset_t before;
+    pthread_sigmask(SIG_BLOCK, &ping, &before);
+    blocked.store(true);
+    siginfo_t info{};
+    swallowed.store(sigwaitinfo(&ping, &info) == SIGURG);
+    pthread_sigmask(SIG_SETMASK, &before, nullptr);  // a resend pending meanwhile runs here
+    while (!stop.load()) {
+    }
+  });
+  while (!blocked.load()) std::this_thread::yield();
+  EXPECT_EQ(g.ping_others(nullptr), 1U);
+  EXPECT_TRUE(swallowed.load());
+  EXPECT_EQ(target.served(), 1);
+}
+
 TEST(thread_ping, threads_may_join_and_leave_while_others_ping) {
   ping_group g;
   std::atomic<bool> stop{false};
