@@ -22,6 +22,8 @@ namespace smrlab {
 struct pairing_entry {
   std::string_view scheme;
   std::string_view structure;
+  // Null in the model-checking build (no real threads), and run_bare_loop in any build without
+  // the driver (cmake/smrlab_pairings.cmake).
   trial_result (*run_trial)(const trial_config&);
   bare_loop_result (*run_bare_loop)(const trial_config&);
   // The scheme's traits, the structure's requirements, kind and, for a pool, order (S::traits,

@@ -49,6 +49,8 @@ constexpr pool_order pool_order_of() {
   }
 }
 
+// clang-format 14 lays requires-expressions out badly: the concepts keep their own layout.
+// clang-format off
 template <class DS>
 concept structure_identity = requires {
   { DS::name } -> std::convertible_to<std::string_view>;
@@ -59,57 +61,56 @@ concept structure_identity = requires {
 
 // A pool structure: push a value, pop some value (or nothing when empty).
 template <class DS, class S>
-concept pool_structure = structure_identity<DS> &&
-    std::constructible_from<DS, typename S::domain&> &&
+concept pool_structure =
+    structure_identity<DS> && std::constructible_from<DS, typename S::domain&> &&
     requires(DS& ds, typename S::thread_handle& h, std::uint64_t v) {
-  ds.push(h, v);
-  { ds.pop(h) } -> std::same_as<std::optional<std::uint64_t>>;
-};
+      ds.push(h, v);
+      { ds.pop(h) } -> std::same_as<std::optional<std::uint64_t>>;
+    };
 
 // A deque: push and pop at both ends; at rest, its values can be read in both directions
 // (following next from the left, prev from the right), which validation compares.
 template <class DS, class S>
-concept deque_structure = structure_identity<DS> &&
-    std::constructible_from<DS, typename S::domain&> &&
+concept deque_structure =
+    structure_identity<DS> && std::constructible_from<DS, typename S::domain&> &&
     requires(DS& ds, const DS& cds, typename S::thread_handle& h, std::uint64_t v) {
-  ds.push_left(h, v);
-  ds.push_right(h, v);
-  { ds.pop_left(h) } -> std::same_as<std::optional<std::uint64_t>>;
-  { ds.pop_right(h) } -> std::same_as<std::optional<std::uint64_t>>;
-  { cds.values_from_left() } -> std::same_as<std::vector<std::uint64_t>>;
-  { cds.values_from_right() } -> std::same_as<std::vector<std::uint64_t>>;
-};
+      ds.push_left(h, v);
+      ds.push_right(h, v);
+      { ds.pop_left(h) } -> std::same_as<std::optional<std::uint64_t>>;
+      { ds.pop_right(h) } -> std::same_as<std::optional<std::uint64_t>>;
+      { cds.values_from_left() } -> std::same_as<std::vector<std::uint64_t>>;
+      { cds.values_from_right() } -> std::same_as<std::vector<std::uint64_t>>;
+    };
 
 // A set of keys: insert (false if present), remove (false if absent), contains. At rest (no
 // operation running) it lists its keys in its own order, which validation checks is strictly
 // ascending, and reports what is structurally wrong ("ok" when nothing is): a marked node still
 // linked, a flagged edge left behind, a key on the wrong side of a router.
 template <class DS, class S>
-concept set_structure = structure_identity<DS> &&
-    std::constructible_from<DS, typename S::domain&> &&
+concept set_structure =
+    structure_identity<DS> && std::constructible_from<DS, typename S::domain&> &&
     requires(DS& ds, const DS& cds, typename S::thread_handle& h, std::uint64_t key) {
-  { ds.insert(h, key) } -> std::same_as<bool>;
-  { ds.remove(h, key) } -> std::same_as<bool>;
-  { ds.contains(h, key) } -> std::same_as<bool>;
-  { cds.keys() } -> std::same_as<std::vector<std::uint64_t>>;
-  { cds.check_structure() } -> std::same_as<std::string>;
-};
+      { ds.insert(h, key) } -> std::same_as<bool>;
+      { ds.remove(h, key) } -> std::same_as<bool>;
+      { ds.contains(h, key) } -> std::same_as<bool>;
+      { cds.keys() } -> std::same_as<std::vector<std::uint64_t>>;
+      { cds.check_structure() } -> std::same_as<std::string>;
+    };
 
 // Optional for pools and deques (a set must have it): what is structurally wrong at rest, "ok"
-// when nothing is. The harness checks it after a trial's drain-free read, the test layers after
-// their runs.
+// when nothing is. The harness checks it at the end of a trial, at rest and before the drain;
+// the test layers after their runs.
 template <class DS>
 concept has_check_structure = requires(const DS& ds) {
-  { ds.check_structure() } -> std::same_as<std::string>;
-};
+      { ds.check_structure() } -> std::same_as<std::string>;
+    };
 
 // Optional: the link an operation reads first (the head, the root, the left anchor). Fault
 // injection parks a thread inside an operation holding a protected reference to its target;
 // without it, a parked thread holds only the operation's guard.
 template <class DS>
-concept has_entry_link = requires(const DS& ds) {
-  ds.entry_link();
-};
+concept has_entry_link = requires(const DS& ds) { ds.entry_link(); };
+// clang-format on
 
 // Keys a set must accept: [0, max_set_key]. Structures may use larger values as sentinels.
 inline constexpr std::uint64_t max_set_key = (std::uint64_t{1} << 62U) - 1;
