@@ -108,7 +108,7 @@ int main(int argc, char** argv) {
   smrlab::sweep_options cli;
   std::string preset, duration, warmup, memory_cap, membind, topology_source;
   std::vector<std::string> schemes, structures, mixes, dists, pins, allocators, faults, threads,
-      frees;
+      frees, key_ranges_for;
   std::vector<std::uint64_t> key_ranges;
   std::string shard;
   unsigned trials = 1;
@@ -144,6 +144,11 @@ int main(int argc, char** argv) {
   auto* o_key_range = run->add_option("--key-range", key_ranges,
                                       "sets: keys are drawn from [0, N); comma list (default 1000)")
                           ->delimiter(',');
+  auto* o_key_range_for =
+      run->add_option("--key-range-for", key_ranges_for,
+                      "a set structure's own key ranges, STRUCTURE=N[,N...] (repeat for more "
+                      "structures): lists over 1000,10000 and a tree over 1000000 in one sweep; "
+                      "the others use --key-range");
   auto* o_dist = run->add_option("--dist", dists,
                                  "sets: key distribution, uniform or zipf:THETA (0<THETA<1), "
                                  "comma list (default uniform)")
@@ -199,7 +204,8 @@ int main(int argc, char** argv) {
   auto* o_timeout = run->add_option(
       "--trial-timeout", trial_timeout,
       "kill a trial's process still running after this long and write an error row for it, e.g. "
-      "10min (default auto: 60s + 10 x (warm-up + duration), none with --ops-per-thread; 0 = "
+      "10min (default auto: 60s + 10 x (warm-up + duration) + 20us per prefilled element, none "
+      "with --ops-per-thread; 0 = "
       "never; applies to trials in child processes, not to --isolation none's own)");
   run->add_option("--out", out, "output folder (default results/<date>-<host>-<preset|adhoc>)");
   run->add_flag("--resume", cli.resume,
@@ -317,6 +323,14 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (o_key_range->count() != 0) o.key_ranges = key_ranges;
+  if (o_key_range_for->count() != 0) {
+    std::vector<std::pair<std::string, std::vector<std::uint64_t>>> own;
+    if (!parse_each(key_ranges_for, smrlab::parse_structure_key_ranges, "--key-range-for", own)) {
+      return 2;
+    }
+    o.key_ranges_by_structure.clear();
+    for (auto& [name, ranges] : own) o.key_ranges_by_structure[name] = std::move(ranges);
+  }
   if (o_dist->count() != 0 &&
       !parse_each(dists, smrlab::parse_key_distribution, "--dist", o.dists)) {
     return 2;

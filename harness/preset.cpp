@@ -76,6 +76,34 @@ double seconds(const std::string& path, const toml::node& n, const char* key) {
   return *d;
 }
 
+// A key range or an array of them (`key` names the key in messages).
+std::vector<std::uint64_t> key_ranges(const std::string& path, const toml::node& n,
+                                      const std::string& key) {
+  std::vector<std::uint64_t> out;
+  if (const auto* arr = n.as_array()) {
+    if (arr->empty()) fail(path, fmt::format("'{}' must not be an empty array", key));
+    for (const auto& e : *arr) out.push_back(integer<std::uint64_t>(path, e, key.c_str(), 1));
+  } else {
+    out.push_back(integer<std::uint64_t>(path, n, key.c_str(), 1));
+  }
+  return out;
+}
+
+// [key_range_by_structure]: a set structure's name = its key range or array of them. The
+// names are checked against the registry with the rest of the sweep (validate, sweep.cpp).
+void read_key_ranges_by_structure(const std::string& path, const toml::node& n, sweep_options& o) {
+  const auto* table = n.as_table();
+  if (table == nullptr) {
+    fail(path,
+         "'key_range_by_structure' must be a table: structure = key range, or an array of them");
+  }
+  o.key_ranges_by_structure.clear();
+  for (const auto& [name, ranges] : *table) {
+    const std::string key = "key_range_by_structure." + std::string(name.str());
+    o.key_ranges_by_structure[std::string(name.str())] = key_ranges(path, ranges, key);
+  }
+}
+
 }  // namespace
 
 void load_preset(const std::string& path, sweep_options& o) {
@@ -86,17 +114,29 @@ void load_preset(const std::string& path, sweep_options& o) {
     const auto& where = e.source().begin;
     fail(path, fmt::format("line {}, column {}: {}", where.line, where.column, e.description()));
   }
-  static const std::vector<std::string> known{"name",       "description",
-                                              "schemes",    "structures",
-                                              "threads",    "trials",
-                                              "duration",   "ops_per_thread",
-                                              "warmup",     "prefill",
-                                              "pin",        "seed",
-                                              "memory_cap", "mix",
-                                              "key_range",  "dist",
-                                              "membind",    "topology",
-                                              "allocator",  "fault",
-                                              "isolation",  "sample_interval",
+  static const std::vector<std::string> known{"name",
+                                              "description",
+                                              "schemes",
+                                              "structures",
+                                              "threads",
+                                              "trials",
+                                              "duration",
+                                              "ops_per_thread",
+                                              "warmup",
+                                              "prefill",
+                                              "pin",
+                                              "seed",
+                                              "memory_cap",
+                                              "mix",
+                                              "key_range",
+                                              "key_range_by_structure",
+                                              "dist",
+                                              "membind",
+                                              "topology",
+                                              "allocator",
+                                              "fault",
+                                              "isolation",
+                                              "sample_interval",
                                               "free"};
   for (const auto& [k, v] : t) {
     if (std::find(known.begin(), known.end(), std::string(k.str())) == known.end()) {
@@ -165,16 +205,8 @@ void load_preset(const std::string& path, sweep_options& o) {
   };
   parsed_list("mix", "\"50,50,0\"", parse_op_mix, o.mixes);
 
-  if (const auto* n = t.get("key_range")) {
-    o.key_ranges.clear();
-    if (const auto* arr = n->as_array()) {
-      if (arr->empty()) fail(path, "'key_range' must not be an empty array");
-      for (const auto& e : *arr)
-        o.key_ranges.push_back(integer<std::uint64_t>(path, e, "key_range", 1));
-    } else {
-      o.key_ranges.push_back(integer<std::uint64_t>(path, *n, "key_range", 1));
-    }
-  }
+  if (const auto* n = t.get("key_range")) o.key_ranges = key_ranges(path, *n, "key_range");
+  if (const auto* n = t.get("key_range_by_structure")) read_key_ranges_by_structure(path, *n, o);
   parsed_list("dist", "\"uniform\" or \"zipf:0.99\"", parse_key_distribution, o.dists);
 
   if (const auto* n = t.get("seed")) o.seed = integer<std::uint64_t>(path, *n, "seed", 0);

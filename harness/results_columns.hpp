@@ -10,7 +10,7 @@
 namespace smrlab {
 
 // clang-format off
-inline constexpr std::array<std::string_view, 62> result_columns{
+inline constexpr std::array<std::string_view, 63> result_columns{
     "timestamp",        "trial_id",         "machine",          "cpu_model",
     "topology",         "numa_nodes",       "pus",              "allocator",
     "allocator_detail", "compiler",         "build_type",       "git_rev",
@@ -26,7 +26,7 @@ inline constexpr std::array<std::string_view, 62> result_columns{
     "valid",            "status",           "message",          "topology_source",
     "planned_pus",      "fault",            "isolation",        "sample_interval_ms",
     "sampler_cpu_ms",   "sampler_max_gap_ms", "worker_max_stall_ms", "free_mode",
-    "pings",            "ns_per_ping",
+    "pings",            "ns_per_ping",      "prefill_s",
 };
 
 // The columns that identify a trial: a resumed run skips rows whose key is already present.

@@ -4,12 +4,14 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <memory>
 #include <set>
 #include <stdexcept>
 #include <string>
+#include <system_error>
 
 #include "harness/machine_info.hpp"
 #include "harness/pairing_dispatch.hpp"
@@ -294,7 +296,7 @@ trial_outcome run_in_child(const sweep_context& ctx, const run_files& files, con
   env.push_back(std::string(sweep_child_variable) + "=1");
   const child_exit how = run_child(
       child_arguments(ctx.o, ctx.scheme_names, ctx.structure_names, p.allocator, files.dir, id),
-      env, *ctx.interrupt, trial_timeout_s(ctx.o));
+      env, *ctx.interrupt, trial_timeout_s(ctx.o, p.prefill));
   for (auto& written : rows_after(files.results, results_end)) {
     if (written.get("trial_id") == id) return {std::move(written), false};
   }
@@ -397,8 +399,11 @@ int run_allocator_children(const sweep_context& ctx, const sweep_plan& plan, con
   for (const allocator_kind a : ctx.o.allocators) {
     if (a == ctx.me.kind || allocator_unavailable(a, ctx.me)) continue;
     std::size_t left = 0;
+    double allowed_s = 0;  // the sum of the trials' own timeouts
     for (std::size_t i = 0; i < plan.trials.size(); ++i) {
-      left += plan.trials[i].allocator == a && !is_done(run, plan.rows[i]) ? 1 : 0;
+      if (plan.trials[i].allocator != a || is_done(run, plan.rows[i])) continue;
+      ++left;
+      allowed_s += trial_timeout_s(ctx.o, plan.trials[i].prefill);
     }
     if (left == 0) continue;
     fmt::print(stderr, "smrlab: running the {} trials in a child process (LD_PRELOAD={})\n",
@@ -407,7 +412,7 @@ int run_allocator_children(const sweep_context& ctx, const sweep_plan& plan, con
     env.push_back(std::string(sweep_child_variable) + "=1");
     const child_exit how =
         run_child(child_arguments(ctx.o, ctx.scheme_names, ctx.structure_names, a, files.dir), env,
-                  *ctx.interrupt, trial_timeout_s(ctx.o) * static_cast<double>(left));
+                  *ctx.interrupt, allowed_s);
     if (how.interrupted() || ctx.interrupt->load()) {
       fmt::print(stderr,
                  "\nsmrlab: interrupted; the finished rows are in {}; continue with --resume\n",
@@ -466,6 +471,30 @@ fs::path default_output_dir(const std::string& label) {
   return fs::path("results") / fmt::format("{}-{}-{}", utc_now("{:%Y-%m-%d}"), h, label);
 }
 
+std::variant<std::pair<std::string, std::vector<std::uint64_t>>, std::string>
+parse_structure_key_ranges(std::string_view text) {
+  const std::string quoted = fmt::format("'{}'", text);
+  const auto eq = text.find('=');
+  if (eq == std::string_view::npos || eq == 0 || eq + 1 == text.size()) {
+    return quoted + " is not STRUCTURE=N[,N...], e.g. harris_michael_list=1000,10000";
+  }
+  std::vector<std::uint64_t> ranges;
+  std::string_view rest = text.substr(eq + 1);
+  while (true) {
+    const auto comma = rest.find(',');
+    const std::string_view field = rest.substr(0, comma);
+    std::uint64_t k = 0;
+    const auto [end, ec] = std::from_chars(field.data(), field.data() + field.size(), k);
+    if (ec != std::errc() || end != field.data() + field.size() || field.empty()) {
+      return fmt::format("{}: '{}' is not a key range (a positive integer)", quoted, field);
+    }
+    ranges.push_back(k);
+    if (comma == std::string_view::npos) break;
+    rest = rest.substr(comma + 1);
+  }
+  return std::pair{std::string(text.substr(0, eq)), std::move(ranges)};
+}
+
 std::string validate(const sweep_options& o) {
   for (const auto& s : o.schemes) {
     if (find_scheme(s) == nullptr) {
@@ -489,9 +518,28 @@ std::string validate(const sweep_options& o) {
   if (o.warmup_s < 0) return "the warm-up must not be negative";
   if (o.mixes.empty()) return "the mix list is empty; give e.g. --mix 50,50,0";
   if (o.key_ranges.empty()) return "the key-range list is empty; give e.g. --key-range 1000";
+  auto bad_range = [](std::uint64_t k) { return k == 0 || k - 1 > smr::max_set_key; };
   for (auto k : o.key_ranges) {
-    if (k == 0 || k - 1 > smr::max_set_key) {
-      return fmt::format("key range {} must be between 1 and 2^62", k);
+    if (bad_range(k)) return fmt::format("key range {} must be between 1 and 2^62", k);
+  }
+  for (const auto& [name, ranges] : o.key_ranges_by_structure) {
+    const structure_info* d = find_structure(name);
+    if (d == nullptr) {
+      return fmt::format(
+          "key_range_by_structure names unknown structure '{}'; registered "
+          "structures: {}",
+          name, join(registered_structure_names()));
+    }
+    if (d->kind != smr::structure_kind::set) {
+      return fmt::format("key_range_by_structure names '{}', a {}: only sets have keys", name,
+                         smr::to_string(d->kind));
+    }
+    if (ranges.empty()) return fmt::format("key_range_by_structure.{} is empty", name);
+    for (auto k : ranges) {
+      if (bad_range(k)) {
+        return fmt::format("key_range_by_structure.{}: key range {} must be between 1 and 2^62",
+                           name, k);
+      }
     }
   }
   if (o.dists.empty()) return "the key-distribution list is empty; give e.g. --dist uniform";

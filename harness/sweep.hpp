@@ -9,9 +9,12 @@
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <variant>
 #include <vector>
 
 #include "harness/allocator.hpp"
@@ -60,6 +63,10 @@ struct sweep_options {
   // (as push/pop percentages; a mix with lookups is skipped for them, with the reason).
   std::vector<op_mix> mixes{op_mix{}};
   std::vector<std::uint64_t> key_ranges{1000};
+  // Set structures with key ranges of their own (the preset key key_range_by_structure): the
+  // papers run lists over 1K-10K keys and trees and hash maps over 100K and more, in one sweep.
+  // A set structure not named here uses key_ranges.
+  std::map<std::string, std::vector<std::uint64_t>, std::less<>> key_ranges_by_structure;
   std::vector<key_distribution> dists{key_distribution{}};
   // Faults to sweep (workloads/fault_injection.hpp); a fault that leaves no thread to run the
   // workload at some thread count is skipped there, with the reason.
@@ -98,6 +105,11 @@ struct sweep_options {
 
 // Checks names and values; returns an empty string when the options are usable, else the
 // error to print.
+// "STRUCTURE=N[,N...]" (--key-range-for): a set structure's own key ranges. Returns the name and
+// the ranges, or a message quoting the text; validate() checks the name against the registry.
+std::variant<std::pair<std::string, std::vector<std::uint64_t>>, std::string>
+parse_structure_key_ranges(std::string_view text);
+
 std::string validate(const sweep_options& o);
 
 // Runs the sweep. Returns the process exit code: 0 done, 2 bad input or nothing to run,

@@ -106,6 +106,7 @@ nlohmann::json sweep_json(const sweep_options& o, const std::vector<std::string>
           {"prefill", o.prefill ? nlohmann::json(*o.prefill) : nlohmann::json("auto")},
           {"mixes", describe_all(o.mixes)},
           {"key_ranges", o.key_ranges},
+          {"key_ranges_by_structure", o.key_ranges_by_structure},
           {"key_dists", describe_all(o.dists)},
           {"pin_policies", describe_all(o.pins)},
           {"faults", describe_all(o.faults)},
@@ -199,6 +200,7 @@ void write_meta(const run_files& f, const sweep_options& o, const machine_info& 
 void fill_result(csv_row& row, const trial_result& r) {
   row.set("timestamp", utc_now())
       .set("elapsed_s", number(r.elapsed_s))
+      .set("prefill_s", number(r.prefill_s))
       .set("total_ops", std::to_string(r.total_ops))
       .set("throughput_ops_s", number(r.throughput()))
       .set("ops_min_thread", std::to_string(r.ops_min_thread))

@@ -10,6 +10,12 @@ namespace smrlab {
 
 namespace {
 
+// The key ranges a set structure runs: its own, where the sweep names them, else the sweep's.
+const std::vector<std::uint64_t>& key_ranges_for(const structure_info& d, const sweep_options& o) {
+  const auto own = o.key_ranges_by_structure.find(d.name);
+  return own != o.key_ranges_by_structure.end() ? own->second : o.key_ranges;
+}
+
 // The workloads a structure runs in this sweep: every mix, and for sets every key range and
 // distribution too (pools and deques have no keys).
 std::vector<workload_params> workloads_for(const structure_info& d, const sweep_options& o) {
@@ -19,7 +25,7 @@ std::vector<workload_params> workloads_for(const structure_info& d, const sweep_
       out.push_back({mix, 0, key_distribution{}});
       continue;
     }
-    for (auto range : o.key_ranges) {
+    for (auto range : key_ranges_for(d, o)) {
       for (const auto& dist : o.dists) out.push_back({mix, range, dist});
     }
   }

@@ -106,10 +106,12 @@ class trial_runner : trial_base {
 
   // From this thread, with a handle released before the workers register.
   void prefill() {
+    const auto start = clock::now();
     typename S::thread_handle h(*domain_);
     op_rng rng(cfg_.seed * 1000003ULL + cfg_.threads);
     prefilled_ = workload_ops<DS>::prefill(
         *structure_, h, cfg_.workload, cfg_.prefill, [&] { return rng.next(); }, cfg_.threads);
+    r_.prefill_s = std::chrono::duration<double>(clock::now() - start).count();
   }
 
   // ------------------------------------------------------------------ the workers

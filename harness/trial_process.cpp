@@ -99,10 +99,12 @@ void test_only_fail_before_row(const csv_row& row, const sweep_options& o) {
   }
 }
 
-double trial_timeout_s(const sweep_options& o) {
+double trial_timeout_s(const sweep_options& o, std::uint64_t prefill) {
   if (o.trial_timeout_s >= 0) return o.trial_timeout_s;
   if (o.mode != run_mode::duration) return 0;
-  return 60.0 + 10.0 * (o.warmup_s + o.duration_s);
+  // 20 us per prefilled element: five to ten times what a tree takes per key at 1M and 16M keys
+  // (2.2 us at 1M), so that a large prefill is not mistaken for a hang.
+  return 60.0 + 10.0 * (o.warmup_s + o.duration_s) + 20e-6 * static_cast<double>(prefill);
 }
 
 std::vector<std::string> child_arguments(const sweep_options& o,
@@ -132,6 +134,11 @@ std::vector<std::string> child_arguments(const sweep_options& o,
   std::vector<std::string> ranges;
   for (auto k : o.key_ranges) ranges.push_back(std::to_string(k));
   add("--key-range", join(ranges, ","));
+  for (const auto& [name, own] : o.key_ranges_by_structure) {
+    std::vector<std::string> texts;
+    for (auto k : own) texts.push_back(std::to_string(k));
+    add("--key-range-for", name + "=" + join(texts, ","));
+  }
   add("--dist", join(describe_all(o.dists), ","));
   for (const auto& pin : o.pins) add("--pin", pin.describe());
   add("--fault", join(describe_all(o.faults), ","));

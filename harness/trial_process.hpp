@@ -36,9 +36,10 @@ inline constexpr const char* test_hang_variable = "SMRLAB_TEST_HANG_BEFORE_ROW";
 void test_only_fail_before_row(const csv_row& row, const sweep_options& o);
 
 // The deadline of one trial's process: --trial-timeout, or by default (auto) 60 s plus ten
-// times the trial's warm-up and measured time in duration mode (room for prefill, start-up and a
-// loaded machine), and none in ops mode, whose length the options do not bound. 0 = none.
-double trial_timeout_s(const sweep_options& o);
+// times the trial's warm-up and measured time in duration mode (room for start-up and a loaded
+// machine) plus 20 us per element of its prefill (16M keys: 320 s more), and none in ops mode,
+// whose length the options do not bound. 0 = none.
+double trial_timeout_s(const sweep_options& o, std::uint64_t prefill);
 
 // The command line of a child that runs allocator `a`'s trials (all of them, or with
 // `only_trial` just that one) into folder `dir`: every sweep option in the form main.cpp parses,

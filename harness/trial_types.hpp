@@ -114,6 +114,7 @@ inline std::string_view to_string(trial_status s) {
 
 struct trial_result {
   double elapsed_s = 0;
+  double prefill_s = 0;  // wall time of the prefill, before the workers start (not measured)
   std::uint64_t total_ops = 0;
   std::uint64_t ops_min_thread = 0;
   std::uint64_t ops_max_thread = 0;

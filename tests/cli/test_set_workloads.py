@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from test_cli import describe, did_work, read_dicts, smrlab, write_preset
 
 TREE = "natarajan_mittal_bst"
@@ -117,3 +119,49 @@ def test_preset_with_a_bad_mix_names_the_file_and_the_problem(tmp_path):
     p = smrlab(tmp_path, "run", "--preset", str(preset), "--out", "OUT")
     assert p.returncode == 2, describe(p)
     assert "bad.toml" in p.stderr and "sums to 120" in p.stderr, describe(p)
+
+
+LIST = "harris_michael_list"
+
+
+def test_a_structure_may_have_key_ranges_of_its_own(tmp_path):
+    # The papers' ranges in one sweep: the list over 100 and 200 keys, the tree over the
+    # sweep's 1000. Process isolation (the default): each child re-plans from the options it is
+    # passed, the per-structure ranges among them, and finds its trial.
+    preset = write_preset(tmp_path / "own.toml",
+                          f'name = "own"\nschemes = ["ebr"]\nstructures = ["{TREE}", "{LIST}"]\n'
+                          'threads = [1]\nduration = "30ms"\nwarmup = "5ms"\nkey_range = 1000\n'
+                          f'[key_range_by_structure]\n{LIST} = [100, 200]\n')
+    p = smrlab(tmp_path, "run", "--preset", str(preset), "--out", "OUT")
+    assert p.returncode == 0, describe(p)
+    rows = read_dicts(tmp_path / "OUT" / "results.csv")
+    seen = sorted((r["structure"], r["key_range"]) for r in rows)
+    assert seen == [(LIST, "100"), (LIST, "200"), (TREE, "1000")], rows
+    assert all(r["valid"] == "ok" and did_work(r) for r in rows), rows
+    # Each set was prefilled to half its range, which took time of its own (prefill_s).
+    assert all(int(r["prefill"]) == int(r["key_range"]) // 2 for r in rows), rows
+    assert all(float(r["prefill_s"]) > 0 for r in rows), rows
+    meta = json.loads((tmp_path / "OUT" / "meta.json").read_text(encoding="utf-8"))
+    assert meta["sweep"]["key_ranges_by_structure"] == {LIST: [100, 200]}
+    # The same from the command line.
+    p = smrlab(tmp_path, *SET_RUN[:4], f"{TREE},{LIST}", *SET_RUN[5:], "--key-range-for",
+               f"{LIST}=100,200", "--dry-run")
+    assert p.returncode == 0, describe(p)
+    planned = [line for line in p.stdout.splitlines() if LIST in line or TREE in line]
+    assert sum("keys=100 " in line for line in planned) == 1, p.stdout
+    assert sum("keys=200 " in line for line in planned) == 1, p.stdout
+    assert sum("keys=1000 " in line for line in planned) == 1, p.stdout
+
+
+@pytest.mark.parametrize("value, needle", [
+    ("nosuch=100", "unknown structure 'nosuch'"),
+    ("treiber_stack=100", "only sets have keys"),
+    (f"{LIST}=0", "key range 0"),
+    (f"{LIST}=ten", "'ten' is not a key range"),
+    (f"{LIST}", "is not STRUCTURE=N"),
+])
+def test_bad_key_ranges_for_a_structure_are_refused_in_one_line(value, needle, tmp_path):
+    p = smrlab(tmp_path, *SET_RUN, "--key-range-for", value, "--out", "OUT")
+    assert p.returncode == 2, describe(p)
+    assert p.stderr.count("\n") == 1 and needle in p.stderr, describe(p)
+    assert not (tmp_path / "OUT").exists()
