@@ -52,10 +52,12 @@ std::string list_text() {
   out += "\nStructures\n";
   for (const auto& d : structures()) {
     out += fmt::format(
-        "  {:<18} kind={:<5}{} k={} l_max={} alpha={} traverses_deleted={} phases={}{}  {}\n",
+        "  {:<18} kind={:<5}{} k={} l_max={} alpha={} traverses_deleted={} safe_global_refs={} "
+        "phases={}{}  {}\n",
         d.name, smr::to_string(d.kind), order_note(d), d.requirements.hazards_per_thread,
         d.requirements.links_per_node, d.requirements.transient_links,
-        yes_no(d.requirements.traverses_deleted_nodes), yes_no(d.requirements.read_write_phases),
+        yes_no(d.requirements.traverses_deleted_nodes),
+        yes_no(d.requirements.safe_global_references), yes_no(d.requirements.read_write_phases),
         d.requirements.only_scheme.empty() ? std::string()
                                            : " only_on=" + std::string(d.requirements.only_scheme),
         d.description);
@@ -77,6 +79,7 @@ std::string list_json() {
     j["schemes"].push_back({{"name", s.name},
                             {"description", s.description},
                             {"traverses_deleted_nodes", s.traits.traverses_deleted_nodes},
+                            {"safe_global_references", s.traits.safe_global_references},
                             {"bounded_garbage", s.traits.bounded_garbage},
                             {"robust_to_stalled_threads", s.traits.robust_to_stalled_threads},
                             {"type_stable_memory", s.traits.type_stable_memory},
@@ -101,6 +104,7 @@ std::string list_json() {
          {"links_per_node", d.requirements.links_per_node},
          {"transient_links", d.requirements.transient_links},
          {"traverses_deleted_nodes", d.requirements.traverses_deleted_nodes},
+         {"safe_global_references", d.requirements.safe_global_references},
          {"read_write_phases", d.requirements.read_write_phases},
          {"only_scheme", d.requirements.only_scheme}});
     for (const auto& s : schemes()) {

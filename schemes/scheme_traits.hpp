@@ -17,6 +17,12 @@ struct scheme_traits {
   // Links read out of an already unlinked node are safe to follow (EBR, QSBR, RC: true;
   // hazard pointers: false, a hazard protects only the local reference it was published for).
   bool traverses_deleted_nodes = false;
+  // A link stored in a node keeps its target from being reclaimed, so a thread may reach a node
+  // through a link after the node was retired, whenever the thread started (link-counting
+  // schemes: valois_rc, hprc; none, which reclaims nothing). Epoch, era, interval, Hyaline and
+  // hazard schemes protect only what a thread could reach when it started or protected itself,
+  // so they do not provide it. Conservative default: false.
+  bool safe_global_references = false;
   // The number of retired-but-unreclaimed objects has a bound (see S::bound).
   bool bounded_garbage = false;
   // A thread stalled inside an operation does not stop others from reclaiming.
@@ -53,9 +59,14 @@ struct scheme_traits {
 // Declared as `static constexpr structure_requirements requirements` by each structure.
 struct structure_requirements {
   bool traverses_deleted_nodes = false;  // follows links stored in unlinked nodes
-  unsigned hazards_per_thread = 1;       // k: local references alive at once in one operation
-  unsigned links_per_node = 1;           // l_max
-  unsigned transient_links = 0;          // alpha: live links that may point at a deleted node
+  // May reach a node through a link after the node was retired: a link that still points at it
+  // from a node another thread can reach (the deque's prev hints, and the links frozen in a
+  // deleted node that is still linked). Only a scheme whose links keep their targets alive may
+  // free anything then (Sundell and Tsigas assume "safe global references").
+  bool safe_global_references = false;
+  unsigned hazards_per_thread = 1;  // k: local references alive at once in one operation
+  unsigned links_per_node = 1;      // l_max
+  unsigned transient_links = 0;     // alpha: live links that may point at a deleted node
   // Non-empty: the structure is a peer library's own implementation whose reclamation is that
   // library's (libcds's TreiberStack on its hazard pointers, liburcu's stack on RCU), so it
   // pairs with the one scheme of this name, the adapter that sets that library up, and no other.
@@ -144,13 +155,19 @@ struct requirement_check {
   bool scheme_requires = false;
 };
 
-constexpr std::array<requirement_check, 2> requirement_checks(const scheme_traits& s,
+constexpr std::array<requirement_check, 3> requirement_checks(const scheme_traits& s,
                                                               const structure_requirements& r) {
   return {
       requirement_check{"traverses_deleted_nodes", r.traverses_deleted_nodes,
                         s.traverses_deleted_nodes,
                         "follows links stored in unlinked nodes, which this scheme does not "
                         "protect"},
+      requirement_check{"safe_global_references", r.safe_global_references,
+                        s.safe_global_references,
+                        "may reach a node through a link after the node was retired (a prev "
+                        "hint, or a link frozen in a deleted node still linked), and this scheme "
+                        "protects only what a thread could reach when it started or protected "
+                        "itself; only link-counting schemes keep such a node alive"},
       requirement_check{"read_write_phases", s.restarts_read_phases, r.read_write_phases,
                         "restarts an operation's read phase to neutralise it and protects only "
                         "what a write phase reserved, and the structure is not written in "

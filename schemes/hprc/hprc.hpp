@@ -85,6 +85,7 @@ struct hprc {
       "hazard pointers + reference counts (Gidenstam, Papatriantafilou, Sundell, Tsigas 2005)";
   static constexpr scheme_traits traits{
       .traverses_deleted_nodes = true,  // clean-up keeps links of deleted nodes safe to follow
+      .safe_global_references = true,   // a node is freed only when no link counts it (mm_ref 0)
       .bounded_garbage = true,
       .robust_to_stalled_threads = true,
       .type_stable_memory = false,

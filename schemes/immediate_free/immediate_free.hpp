@@ -20,6 +20,9 @@ struct immediate_free : pointer_scheme_types {
       "frees at retire; the single-thread ceiling (refuses more than one thread)";
   static constexpr scheme_traits traits{
       .traverses_deleted_nodes = true,  // with one thread no one can hold an unlinked node
+      // With one thread an operation repairs every link to the node it retires before it retires
+      // it.
+      .safe_global_references = true,
       .bounded_garbage = true,
       .robust_to_stalled_threads = true,
       .type_stable_memory = false,

@@ -19,6 +19,7 @@ struct none : pointer_scheme_types {
       "no reclamation: retired nodes are freed only when the domain is torn down";
   static constexpr scheme_traits traits{
       .traverses_deleted_nodes = true,  // nothing is freed during a run
+      .safe_global_references = true,   // likewise
       .bounded_garbage = false,
       .robust_to_stalled_threads = true,  // stalls cannot hold back what is never reclaimed
       .type_stable_memory = false,

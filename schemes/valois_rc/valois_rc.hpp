@@ -409,6 +409,7 @@ struct valois_rc {
       "lock-free reference counting (Valois 1995, Michael & Scott correction), type-stable pool";
   static constexpr scheme_traits traits{
       .traverses_deleted_nodes = true,     // a counted reference keeps the whole chain alive
+      .safe_global_references = true,      // a node is freed when no link or reference counts it
       .bounded_garbage = false,            // a held reference pins a chain; cycles are never freed
       .robust_to_stalled_threads = false,  // a stalled thread's ref pins a chain
       .type_stable_memory = true,          // slots return to the pool, never to the allocator

@@ -9,9 +9,19 @@
 // chain (help_delete), repairs the successor's prev (help_insert), redirects the popped node's
 // own links past deleted neighbours (remove_cross_reference), and retires it. The helpers walk
 // through deleted nodes by following the links stored inside them, so the deque requires the
-// scheme trait traverses_deleted_nodes: it runs on none, ebr, valois_rc and hprc, and the
-// registry refuses it on hazard_pointers (a hazard does not protect links read out of an
-// unlinked node).
+// scheme trait traverses_deleted_nodes (a hazard does not protect links read out of an unlinked
+// node).
+//
+// It also requires safe_global_references, as the paper assumes: a link must keep its target
+// alive, because a thread may reach a node after the node's pop has retired it. When x's pop has
+// marked x.prev while it points at n, n's pop cannot repair x.prev (help_insert stops at the
+// mark), so it retires n with x.prev frozen at n; x is still in the next chain until x's pop
+// unlinks it, and a thread that starts then reaches x (or x through tail.prev) and follows
+// x.prev to n. A push's push_common can also point next.prev at its node after a pop retired it.
+// Under an epoch scheme or Hyaline that thread started after the retire, so nothing protects n
+// for it (ThreadSanitizer caught hyaline freeing n under such a reader). The deque therefore runs
+// on the link-counting schemes (valois_rc, hprc), on none, and on immediate_free with one
+// thread; the registry refuses it elsewhere, with this reason.
 //
 // This is the paper's OPODIS version of help_delete / help_insert: a deleted `prev` met while
 // walking is unlinked from the node before it (`last`) in place, with no recursive helping, so
@@ -62,6 +72,9 @@ class sundell_tsigas_deque {
   static constexpr structure_kind kind = structure_kind::deque;
   static constexpr structure_requirements requirements{
       .traverses_deleted_nodes = true,
+      // A thread may reach a node after its pop retired it, through a link still pointing at it
+      // (see the header comment): only schemes whose links keep their targets alive.
+      .safe_global_references = true,
       // k = 5: the most references alive at once. help_delete holds the popped node, last, prev,
       // next and one temporary (the prev2 / next2 it reads, or the ref mark_prev holds); a pop's
       // help_insert holds the popped node, next, prev, last and one temporary; push_right's

@@ -19,6 +19,23 @@ TEST(scheme_traits, a_structure_that_traverses_deleted_nodes_needs_a_scheme_that
   EXPECT_FALSE(smr::incompatibility("ebr", epoch, "deque", deque).has_value());
 }
 
+TEST(scheme_traits, a_structure_that_reaches_retired_nodes_needs_links_that_keep_them_alive) {
+  const smr::scheme_traits epoch{.traverses_deleted_nodes = true};
+  const smr::scheme_traits link_counting{.traverses_deleted_nodes = true,
+                                         .safe_global_references = true};
+  const smr::structure_requirements deque{.traverses_deleted_nodes = true,
+                                          .safe_global_references = true};
+  const smr::structure_requirements list{.traverses_deleted_nodes = true};
+  EXPECT_FALSE(smr::compatible("ebr", epoch, deque));
+  EXPECT_TRUE(smr::compatible("hprc", link_counting, deque));
+  EXPECT_TRUE(smr::compatible("ebr", epoch, list));
+  const auto why = smr::incompatibility("ebr", epoch, "deque", deque);
+  ASSERT_TRUE(why.has_value());
+  EXPECT_NE(why->find("safe_global_references"), std::string::npos);
+  EXPECT_NE(why->find("after the node was retired"), std::string::npos);
+  EXPECT_NE(why->find("(ebr)"), std::string::npos);
+}
+
 TEST(scheme_traits, a_peer_librarys_own_structure_pairs_with_its_scheme_only) {
   const smr::scheme_traits any{.traverses_deleted_nodes = true};
   const smr::structure_requirements peer_stack{.only_scheme = "libcds_hp"};

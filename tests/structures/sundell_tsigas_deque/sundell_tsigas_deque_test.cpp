@@ -22,10 +22,23 @@
 
 namespace {
 
-// The schemes that let a structure follow links out of deleted nodes (traverses_deleted_nodes)
-// and are built in; hazard_pointers cannot run the deque, so the list is written here rather
-// than taken from smrlab_test::all_schemes.
-using deque_schemes = ::testing::Types<smr::none, smr::ebr, smr::hprc, smr::valois_rc>;
+// The built-in schemes the deque pairs with (traverses_deleted_nodes and safe_global_references);
+// the registry refuses it on the others, so the list is written here rather than taken from
+// smrlab_test::all_schemes. The test below checks it against the registry's rule.
+using deque_schemes = ::testing::Types<smr::none, smr::hprc, smr::valois_rc>;
+
+// A pop can retire a node that a link still points at (the header comment says how), so the deque
+// pairs only with schemes whose links keep their targets alive: not with an epoch scheme, whose
+// readers that start after a retire do not protect the retired node.
+TEST(sundell_tsigas_deque_requirements, pairs_only_with_schemes_whose_links_keep_nodes_alive) {
+  constexpr auto needs = smr::sundell_tsigas_deque<smr::ebr>::requirements;
+  EXPECT_TRUE(needs.safe_global_references);
+  EXPECT_FALSE(smr::compatible("ebr", smr::ebr::traits, needs));
+  EXPECT_FALSE(smr::compatible("hazard_pointers", smr::hazard_pointers::traits, needs));
+  EXPECT_TRUE(smr::compatible("hprc", smr::hprc::traits, needs));
+  EXPECT_TRUE(smr::compatible("valois_rc", smr::valois_rc::traits, needs));
+  EXPECT_TRUE(smr::compatible("none", smr::none::traits, needs));
+}
 
 // Teardown order, for every scheme: no handle left, drain the domain while the deque's nodes
 // still exist, destroy the deque, drain again. Under hprc a retired node still on a deletion
