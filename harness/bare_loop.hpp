@@ -41,7 +41,7 @@ bare_loop_result run_bare_loop(const trial_config& cfg) {
   using namespace trial_detail;
   const smr::domain_config dc = smr::config_for(DS::requirements, cfg.threads);
   auto domain = std::make_unique<typename S::domain>(dc);
-  auto structure = std::make_unique<DS>(*domain);
+  auto structure = smr::make_structure_for<DS>(*domain, cfg.workload.key_range);
   std::optional<key_sampler> keys;
   if constexpr (DS::kind == smr::structure_kind::set) {
     keys.emplace(cfg.workload.dist, cfg.workload.key_range);

@@ -97,7 +97,7 @@ class trial_runner : trial_base {
     }
     r_.bound = S::bound(in);
     domain_ = std::make_unique<typename S::domain>(dc);
-    structure_ = std::make_unique<DS>(*domain_);
+    structure_ = smr::make_structure_for<DS>(*domain_, cfg_.workload.key_range);
     // Sets draw keys from the distribution; built once (a Zipf sampler sums a series), shared.
     if constexpr (DS::kind == smr::structure_kind::set) {
       keys_.emplace(cfg_.workload.dist, cfg_.workload.key_range);

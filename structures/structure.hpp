@@ -4,9 +4,11 @@
 
 #include <concepts>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "schemes/scheme_traits.hpp"
@@ -111,6 +113,23 @@ concept has_check_structure = requires(const DS& ds) {
 template <class DS>
 concept has_entry_link = requires(const DS& ds) { ds.entry_link(); };
 // clang-format on
+
+// Optional for sets: the workload's key range, given at construction to a structure that sizes
+// itself by it (a hash map's bucket count), as DS(domain, key_range_hint). The harness builds
+// every structure with make_structure_for; the tests' own structures get the default size.
+struct key_range_hint {
+  std::uint64_t keys = 0;
+};
+
+// The structure for a trial over `key_range` keys: sized by it where DS takes the hint.
+template <class DS, class Domain>
+std::unique_ptr<DS> make_structure_for(Domain& d, std::uint64_t key_range) {
+  if constexpr (std::is_constructible_v<DS, Domain&, key_range_hint>) {
+    return std::make_unique<DS>(d, key_range_hint{key_range});
+  } else {
+    return std::make_unique<DS>(d);
+  }
+}
 
 // Keys a set must accept: [0, max_set_key]. Structures may use larger values as sentinels.
 inline constexpr std::uint64_t max_set_key = (std::uint64_t{1} << 62U) - 1;

@@ -234,8 +234,9 @@ void lookups_stay_right_while_the_set_changes_around_them(const pairing_entry& p
 }
 
 // The size in nodes that the structure's requirements state (nodes_per_key, fixed_nodes), which
-// the bounds of schemes such as hazard_eras rely on (smr::live_nodes_bound): at rest, exactly
-// nodes_per_key per key plus fixed_nodes.
+// the bounds of schemes such as hazard_eras rely on (smr::live_nodes_bound): at rest, at most
+// nodes_per_key per key plus fixed_nodes (the lists and the Natarajan-Mittal tree hold exactly
+// that; the Ellen et al. tree's update records vary), and at least one node per key.
 void holds_the_nodes_its_requirements_state(const pairing_entry& p) {
   const smr::structure_requirements& r = *p.requirements;
   if (r.nodes_per_key == 0) GTEST_SKIP() << "the structure states no nodes per key";
@@ -244,11 +245,15 @@ void holds_the_nodes_its_requirements_state(const pairing_entry& p) {
     const std::unique_ptr<erased_structure> set = d->make_structure();
     const std::unique_ptr<erased_handle> h = d->attach();
     const auto stated = [&r](std::uint64_t keys) { return r.nodes_per_key * keys + r.fixed_nodes; };
-    EXPECT_EQ(nodes_held(*d), stated(0)) << "empty";
+    const auto expect_within = [&](std::uint64_t keys, const char* when) {
+      EXPECT_LE(nodes_held(*d), stated(keys)) << when;
+      EXPECT_GE(nodes_held(*d), keys) << when;
+    };
+    expect_within(0, "empty");
     for (std::uint64_t k = 0; k < 50; ++k) ASSERT_TRUE(set->insert(*h, 3 * k + 1));
-    EXPECT_EQ(nodes_held(*d), stated(50)) << "50 keys";
+    expect_within(50, "50 keys");
     for (std::uint64_t k = 0; k < 50; k += 3) ASSERT_TRUE(set->remove(*h, 3 * k + 1));
-    EXPECT_EQ(nodes_held(*d), stated(33)) << "33 keys left";
+    expect_within(33, "33 keys left");
     EXPECT_LE(nodes_held(*d), *smr::live_nodes_bound(r, 33, 1));
   }
   expect_everything_reclaimed(*d);
