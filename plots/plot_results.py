@@ -27,6 +27,12 @@ writes into RUN_DIR/figures (or --out), each figure as PNG and SVG:
   index.html             metadata, the figures, what was not drawn and why, the trials
                          that failed a check, meta.json
 
+The first five group their panels by structure kind (pools, deques, sets, from meta.json's
+compatibility.structures; "other" for structures it does not list): one block of rows
+per kind, under a heading naming it. When a run has more than one kind, each of them is
+also written per kind, STEM_<kind> (throughput_pool, throughput_deque, throughput_set,
+throughput_other), which index.html shows, linking STEM with every kind.
+
 Only rows with status == ok are plotted. Trials that differ in pin policy, memory
 binding, fault, topology source or allocator are never pooled (smrlab_plots/data.py).
 
@@ -55,9 +61,10 @@ except ImportError as exc:  # pragma: no cover - depends on the interpreter
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from smrlab_plots import allocators, compatibility, data, memory_bound, over_time  # noqa: E402
-from smrlab_plots import micro, overhead, report, style, throughput  # noqa: E402
+from smrlab_plots import micro, overhead, report, structure_kinds, style  # noqa: E402
+from smrlab_plots import throughput  # noqa: E402
 from smrlab_plots.data import InputError  # noqa: E402
-from smrlab_plots.report import FigureEntry, SkippedFigure  # noqa: E402
+from smrlab_plots.report import FigureEntry, FigurePart, SkippedFigure  # noqa: E402
 
 PROG = "plot_results.py"
 MICRO_JSON = "micro.json"
@@ -78,6 +85,31 @@ class _Figures:
 
     def skip(self, stem: str, reason: str) -> None:
         self.skipped.append(SkippedFigure(stem, reason))
+
+    def save_by_kind(self, draw, entry: FigureEntry, structures, kinds: dict) -> None:
+        """Save draw(None, "") as entry.stem: every structure, a block of panels per kind.
+        When the structures are of more than one kind, also draw(names, title) per kind,
+        that kind's structures only, as <stem>_<kind> (throughput_set), listed in
+        entry.parts: index.html shows those and links the figure of every kind."""
+        self.save(draw(None, ""), entry)
+        groups = structure_kinds.group_by_kind(dict.fromkeys(structures), kinds)
+        if len(groups) < 2:
+            return
+        for kind, names in groups:
+            part = FigurePart(f"{entry.stem}_{structure_kinds.file_suffix(kind)}",
+                              structure_kinds.kind_title(kind))
+            self.written += style.save_figure(draw(names, part.title), self.out_dir, part.stem)
+            entry.parts.append(part)
+
+
+def _only(frame, structures):
+    """The rows of `frame` whose structure is one of `structures` (all when None)."""
+    return frame if structures is None else frame[frame["structure"].isin(structures)]
+
+
+def _titled(*parts: str) -> str:
+    """The non-empty parts of a figure's subtitle, joined with dashes."""
+    return " — ".join(p for p in parts if p)
 
 
 def _variant_note(variants: list[str]) -> str:
@@ -113,6 +145,7 @@ def make_figures(run_dir: Path, out_dir: Path) -> list[Path]:
     single = data.rows_of_allocator(ok, chosen)
     variants = data.varying_columns(single)
     subtitle = f"allocator {chosen} only" if len(names) > 1 else ""
+    kinds = structure_kinds.kinds_from_meta(meta)
     notes = []
     if len(names) > 1:
         notes.append(
@@ -122,30 +155,36 @@ def make_figures(run_dir: Path, out_dir: Path) -> list[Path]:
         )
     if variants:
         notes.append(_variant_note(variants))
+    notes += _kind_notes(ok["structure"], kinds)
 
-    figures.save(
-        throughput.draw_throughput(data.summarise(single, "throughput_ops_s", variants), pus,
-                                   colours, subtitle),
+    speed = data.summarise(single, "throughput_ops_s", variants)
+    figures.save_by_kind(
+        lambda only, kind: throughput.draw_throughput(
+            _only(speed, only), pus, colours, _titled(kind, subtitle), kinds),
         FigureEntry("throughput", "Throughput against threads",
                     "Median over trials, min–max band; the dashed line marks the PU count "
                     "where thread counts go past it."),
+        speed["structure"], kinds,
     )
 
     peak = data.summarise(single, "unreclaimed_peak", variants)
     if peak.empty:
         figures.skip("memory_bound", "no ok trial has an unreclaimed_peak value")
     else:
-        figures.save(
-            memory_bound.draw_memory_bound(peak, data.bounds(single, variants), colours,
-                                           subtitle),
+        bound_df = data.bounds(single, variants)
+        figures.save_by_kind(
+            lambda only, kind: memory_bound.draw_memory_bound(
+                _only(peak, only), _only(bound_df, only), colours, _titled(kind, subtitle),
+                kinds),
             FigureEntry("memory_bound", "Unreclaimed objects (peak) against threads",
                         "Median over trials, min–max band; each scheme's theoretical bound "
                         "dotted in its colour (schemes without one have none)."),
+            peak["structure"], kinds,
         )
 
     measured = data.rows_of_allocator(data.measured_rows(results), chosen)
-    _over_time(figures, measured, samples, variants, colours, subtitle)
-    _allocators(figures, ok, names, pus)
+    _over_time(figures, measured, samples, variants, colours, subtitle, kinds)
+    _allocators(figures, ok, names, pus, kinds)
     _micro(figures, costs, colours)
     overhead_table = _overhead(figures, overhead_runs, colours)
     compat, cells = _compatibility(figures, meta, ok)
@@ -158,7 +197,21 @@ def make_figures(run_dir: Path, out_dir: Path) -> list[Path]:
     return figures.written
 
 
-def _over_time(figures: _Figures, single, samples, variants, colours, subtitle) -> None:
+def _kind_notes(structures, kinds: dict) -> list[str]:
+    """A sentence for index.html when some plotted structures have no kind in meta.json
+    (their panels form the group "other")."""
+    unknown = sorted(s for s in set(structures)
+                     if structure_kinds.kind_of(s, kinds) == structure_kinds.OTHER)
+    if not unknown:
+        return []
+    why = ("meta.json lists no structure kinds (an older run, or no compatibility key)"
+           if not kinds else "meta.json's compatibility.structures does not list them")
+    return [f"Structures without a kind, drawn in the group \"{structure_kinds.OTHER}\": "
+            f"{', '.join(unknown)} ({why})."]
+
+
+def _over_time(figures: _Figures, single, samples, variants, colours, subtitle,
+               kinds) -> None:
     stem = "unreclaimed_over_time"
     if samples is None:
         figures.skip(stem, "no timeseries.csv in the run folder")
@@ -180,17 +233,19 @@ def _over_time(figures: _Figures, single, samples, variants, colours, subtitle) 
                   if has_phase else
                   "The measured phase is shaded from warmup_s to warmup_s + elapsed_s "
                   "(timeseries.csv has no phase values).")
-    figures.save(
-        over_time.draw_over_time(chosen, samples, colours, subtitle),
+    figures.save_by_kind(
+        lambda only, kind: over_time.draw_over_time(
+            _only(chosen, only), samples, colours, _titled(kind, subtitle), kinds),
         FigureEntry(stem, "Unreclaimed objects over time",
                     "Per panel, the largest thread count; per scheme, the trial with the "
                     "median unreclaimed_peak. Bounds dotted. A trial stopped at the memory "
                     "cap is drawn up to where it stopped, its end marked ×. " + phase_note,
                     notes),
+        chosen["structure"], kinds,
     )
 
 
-def _allocators(figures: _Figures, ok, names: list[str], pus) -> None:
+def _allocators(figures: _Figures, ok, names: list[str], pus, kinds) -> None:
     if len(names) <= 1:
         reason = ("results.csv has no allocator column" if not names
                   else f"only one allocator in this run ({names[0] or '(empty)'})")
@@ -198,20 +253,23 @@ def _allocators(figures: _Figures, ok, names: list[str], pus) -> None:
         figures.skip("allocator_memory", reason)
         return
     colours = style.category_colours(names)
-    figures.save(
-        allocators.draw_allocator_comparison(
-            allocators.allocator_summary(ok, "throughput_ops_s", pus), colours),
+    speed = allocators.allocator_summary(ok, "throughput_ops_s", pus)
+    figures.save_by_kind(
+        lambda only, kind: allocators.draw_allocator_comparison(
+            _only(speed, only), colours, kind, kinds),
         FigureEntry("allocator_comparison", "Throughput per allocator",
                     "Median throughput over trials with min–max error bars, per scheme and "
                     "allocator, at the largest thread count not above the PU count."),
+        speed["structure"], kinds,
     )
     memory = allocators.allocator_summary(ok, "allocator_bytes_peak", pus)
     if memory.empty:
         figures.skip("allocator_memory", "allocator_bytes_peak is empty in every ok trial "
                                          "(not measured)")
         return
-    figures.save(
-        allocators.draw_allocator_memory(memory, colours),
+    figures.save_by_kind(
+        lambda only, kind: allocators.draw_allocator_memory(
+            _only(memory, only), colours, kind, kinds),
         FigureEntry("allocator_memory", "Allocator bytes (peak) per allocator",
                     "Median allocator_bytes_peak over trials with min–max error bars.",
                     ["Allocators count differently: mimalloc's bytes are memory it has "
@@ -219,6 +277,7 @@ def _allocators(figures: _Figures, ok, names: list[str], pus) -> None:
                      "free space in its pages); jemalloc and tcmalloc count live "
                      "allocations; glibc counts chunks in use. Compare an allocator with "
                      "itself."]),
+        memory["structure"], kinds,
     )
 
 

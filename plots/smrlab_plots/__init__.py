@@ -6,6 +6,8 @@ Modules, one job each:
                  the rows into what a figure plots (medians over trials, bounds, panels)
   style          what every figure shares: scheme colours and markers, the panel grid,
                  axes, legends, saving as PNG and SVG
+  structure_kinds  each structure's kind (pool, deque, set; "other" when meta.json
+                   does not say); structures grouped and ordered by kind
   throughput     throughput against threads
   memory_bound   unreclaimed peak against threads, beside each scheme's bound
   over_time      unreclaimed objects against time, one representative trial per scheme

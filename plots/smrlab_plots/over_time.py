@@ -12,6 +12,10 @@ drawn, the end marked with a cross. Samples are tied to rows by trial_id.
 Each scheme's bound (that trial's `bound`) is a dotted horizontal line in its colour;
 the measured phase (samples with phase == measure; without a phase column, from
 warmup_s to warmup_s + elapsed_s of results.csv) is shaded.
+
+Panels are grouped by structure kind, one block of rows per kind under a heading that
+names it, as in the throughput figure (throughput.py says why); plot_results.py also
+writes one figure per kind (unreclaimed_over_time_set, ...) when a run has several.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ import math
 
 import pandas as pd
 
-from . import data, style
+from . import data, structure_kinds, style
 
 MEASURED_COLOUR = "0.9"
 CAPPED_MARKER = "X"
@@ -113,60 +117,71 @@ def _number(value):
 
 
 def draw_over_time(chosen: pd.DataFrame, samples: pd.DataFrame, colours: dict,
-                   subtitle: str = ""):
+                   subtitle: str = "", kinds: dict | None = None):
     """Draw the chosen trials' samples (select_trials); returns the Figure.
 
     Lines are labelled with the scheme name (x: seconds since the trial started, y:
     unreclaimed objects), bounds "<scheme> bound" (dotted, horizontal), the shaded
-    measured phase "measured phase" (the union of the chosen trials' windows).
+    measured phase "measured phase" (the union of the chosen trials' windows). `kinds`
+    ({structure: kind}) groups the panels by kind, as in the throughput figure.
     """
     keys = list(dict.fromkeys(chosen["panel"])) if not chosen.empty else []
-    fig, axes = style.panel_grid(len(keys), width=5.2)
-    any_bound = any_window = any_capped = False
-    for ax, panel in zip(axes, keys):
-        part = chosen[chosen["panel"] == panel]
-        values, windows = [], []
-        for _, result in part.sort_values("scheme").iterrows():
-            scheme = result["scheme"]
-            look = style.scheme_style(colours, scheme)
-            rows = trial_samples(samples, result["trial_id"])
-            ax.plot(rows["t_s"], rows["unreclaimed"], label=scheme, color=look["color"],
-                    linewidth=1.3)
-            if str(result.get("status", "")).strip() == data.CAPPED_STATUS and not rows.empty:
-                ax.plot(rows["t_s"].iloc[-1:], rows["unreclaimed"].iloc[-1:],
-                        marker=CAPPED_MARKER, markersize=9, linestyle="none",
-                        color=look["color"], label=f"{scheme} stopped at the memory cap")
-                any_capped = True
-            values += list(rows["unreclaimed"])
-            bound = _number(result.get("bound"))
-            if bound is not None:
-                ax.axhline(bound, color=look["color"], linestyle=style.BOUND_LINESTYLE,
-                           linewidth=1.5, label=f"{scheme} bound")
-                values.append(bound)
-                any_bound = True
-            window = measured_window(rows, result)
-            if window is not None:
-                windows.append(window)
-        if windows:
-            ax.axvspan(min(w[0] for w in windows), max(w[1] for w in windows),
-                       color=MEASURED_COLOUR, zorder=0, linewidth=0, label="measured phase")
-            any_window = True
-        style.object_count_axis(ax, values, always_symlog=True)
-        ax.set_xlabel("time since the trial started (s)")
-        ax.set_ylabel("unreclaimed objects")
-        threads = int(part["threads"].iloc[0])
-        ax.set_title(f"{panel.title()}\n{threads} thread{'s' if threads != 1 else ''}",
-                     fontsize="medium")
-    handles = style.scheme_handles(colours, chosen["scheme"] if not chosen.empty else [],
-                                  markers=False)
-    if any_bound:
-        handles.append(style.bound_handle())
-    if any_window:
-        handles.append(style.Patch(color=MEASURED_COLOUR, label="measured phase"))
-    if any_capped:
-        handles.append(style.Line2D([], [], marker=CAPPED_MARKER, color="0.3", linestyle="none",
-                                    label="stopped at the memory cap"))
-    style.figure_legend(fig, handles)
+    groups = structure_kinds.panel_groups(keys, kinds)
+    fig, blocks = style.grouped_panel_grid(structure_kinds.block_headings(groups), width=5.2)
+    for (holder, axes), (_, panels) in zip(blocks, groups):
+        drawn = set()
+        for ax, panel in zip(axes, panels):
+            drawn |= _draw_panel(ax, panel, chosen[chosen["panel"] == panel], samples, colours)
+        schemes = chosen[chosen["panel"].isin(panels)]["scheme"] if panels else []
+        handles = style.scheme_handles(colours, schemes, markers=False)
+        if "bound" in drawn:
+            handles.append(style.bound_handle())
+        if "window" in drawn:
+            handles.append(style.Patch(color=MEASURED_COLOUR, label="measured phase"))
+        if "capped" in drawn:
+            handles.append(style.Line2D([], [], marker=CAPPED_MARKER, color="0.3",
+                                        linestyle="none", label="stopped at the memory cap"))
+        style.figure_legend(holder, handles)
     fig.suptitle("Unreclaimed objects over time (per scheme, the trial with the median peak "
                  "at the largest thread count)" + (f" — {subtitle}" if subtitle else ""))
     return fig
+
+
+def _draw_panel(ax, panel: data.Panel, part: pd.DataFrame, samples: pd.DataFrame,
+                colours: dict) -> set:
+    """One panel's lines, bounds and measured phase; returns which of "bound", "window"
+    and "capped" it drew (for the legend)."""
+    drawn = set()
+    values, windows = [], []
+    for _, result in part.sort_values("scheme").iterrows():
+        scheme = result["scheme"]
+        look = style.scheme_style(colours, scheme)
+        rows = trial_samples(samples, result["trial_id"])
+        ax.plot(rows["t_s"], rows["unreclaimed"], label=scheme, color=look["color"],
+                linewidth=1.3)
+        if str(result.get("status", "")).strip() == data.CAPPED_STATUS and not rows.empty:
+            ax.plot(rows["t_s"].iloc[-1:], rows["unreclaimed"].iloc[-1:],
+                    marker=CAPPED_MARKER, markersize=9, linestyle="none",
+                    color=look["color"], label=f"{scheme} stopped at the memory cap")
+            drawn.add("capped")
+        values += list(rows["unreclaimed"])
+        bound = _number(result.get("bound"))
+        if bound is not None:
+            ax.axhline(bound, color=look["color"], linestyle=style.BOUND_LINESTYLE,
+                       linewidth=1.5, label=f"{scheme} bound")
+            values.append(bound)
+            drawn.add("bound")
+        window = measured_window(rows, result)
+        if window is not None:
+            windows.append(window)
+    if windows:
+        ax.axvspan(min(w[0] for w in windows), max(w[1] for w in windows),
+                   color=MEASURED_COLOUR, zorder=0, linewidth=0, label="measured phase")
+        drawn.add("window")
+    style.object_count_axis(ax, values, always_symlog=True)
+    ax.set_xlabel("time since the trial started (s)")
+    ax.set_ylabel("unreclaimed objects")
+    threads = int(part["threads"].iloc[0])
+    ax.set_title(f"{panel.title()}\n{threads} thread{'s' if threads != 1 else ''}",
+                 fontsize="medium")
+    return drawn

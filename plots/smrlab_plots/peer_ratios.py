@@ -41,6 +41,10 @@ COMPARISONS = (
                ("libcds_hp", "libcds_ellen_bintree")),
     Comparison("hazard_pointers vs libcds HP, same Natarajan-Mittal BST code",
                ("hazard_pointers", "natarajan_mittal_bst"), ("libcds_hp", "natarajan_mittal_bst")),
+    Comparison("Ellen et al. BST: ours vs libcds EllenBinTree, both on libcds HP",
+               ("libcds_hp", "ellen_bst"), ("libcds_hp", "libcds_ellen_bintree")),
+    Comparison("Ellen et al. BST on hazard_pointers vs libcds EllenBinTree<HP>",
+               ("hazard_pointers", "ellen_bst"), ("libcds_hp", "libcds_ellen_bintree")),
 )
 
 COLUMNS = ["comparison", "ours", "theirs", "workload", "threads", "variant",

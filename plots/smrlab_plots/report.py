@@ -68,13 +68,23 @@ STYLE = (
 
 
 @dataclass
+class FigurePart:
+    """One structure kind's figure of a FigureEntry: OUT_DIR/<stem>.png and .svg."""
+
+    stem: str
+    title: str
+
+
+@dataclass
 class FigureEntry:
-    """A figure that was written: OUT_DIR/<stem>.png and .svg."""
+    """A figure that was written: OUT_DIR/<stem>.png and .svg; with `parts`, also one
+    figure per structure kind, which index.html shows instead of <stem>.png (linked)."""
 
     stem: str
     title: str
     description: str = ""
     notes: list[str] = field(default_factory=list)
+    parts: list[FigurePart] = field(default_factory=list)
 
 
 @dataclass
@@ -189,6 +199,30 @@ def overhead_html(table: pd.DataFrame, csv_href: str) -> str:
     return "\n".join(parts)
 
 
+def _image(stem: str, alt: str) -> str:
+    stem = _esc(stem)
+    return (f'<p><a href="{stem}.svg"><img src="{stem}.png" alt="{_esc(alt)}"></a>'
+            f'<br><a href="{stem}.png">{stem}.png</a> · <a href="{stem}.svg">{stem}.svg</a></p>')
+
+
+def figure_html(entry: FigureEntry) -> list[str]:
+    """The images of one figure: its PNG inline, linking the SVG; with parts (one figure
+    per structure kind), each part under a heading of its own, then links to the figure
+    of every kind."""
+    if not entry.parts:
+        return [_image(entry.stem, entry.title)]
+    out = []
+    for part in entry.parts:
+        heading = part.title[:1].upper() + part.title[1:]
+        out.append(f'<h3 id="{_esc(part.stem)}">{_esc(heading)}</h3>')
+        out.append(_image(part.stem, f"{entry.title}: {part.title}"))
+    stem = _esc(entry.stem)
+    out.append(f'<p class="note">Every kind in one figure, a block of panels per kind: '
+               f'<a href="{stem}.png">{stem}.png</a> · <a href="{stem}.svg">{stem}.svg</a>'
+               "</p>")
+    return out
+
+
 def write_index(out_dir: Path, run_dir: Path, *, results: pd.DataFrame, ok: pd.DataFrame,
                 meta: data.Meta, drawn: list[FigureEntry], skipped: list[SkippedFigure],
                 notes: list[str] = (), compat=None, compat_cells: pd.DataFrame | None = None,
@@ -234,10 +268,7 @@ def write_index(out_dir: Path, run_dir: Path, *, results: pd.DataFrame, ok: pd.D
             parts.append(f"<p>{_esc(entry.description)}</p>")
         for note in entry.notes:
             parts.append(f'<p class="note">{_esc(note)}</p>')
-        parts.append(
-            f'<p><a href="{stem}.svg"><img src="{stem}.png" alt="{_esc(entry.title)}"></a>'
-            f'<br><a href="{stem}.png">{stem}.png</a> · <a href="{stem}.svg">{stem}.svg</a></p>'
-        )
+        parts += figure_html(entry)
         if entry.stem == "compatibility" and compat is not None and compat_cells is not None:
             parts.append("<h3>Compatibility matrix, with full reasons</h3>")
             parts.append(compatibility_table(compat_cells, compat.schemes, compat.structures))

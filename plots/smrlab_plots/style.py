@@ -57,6 +57,37 @@ def panel_grid(n: int, *, width: float = 4.6, height: float = 3.5, ncols_max: in
     return fig, flat[:n]
 
 
+def grouped_panel_grid(groups, *, width: float = 4.6, height: float = 3.5,
+                       ncols_max: int = 3):
+    """A figure whose panels come in groups (the structure kinds): one block of panel
+    rows per group, each block starting on a new row under its heading (top left, bold),
+    at most ncols_max panels a row and the same column count in every block, so that
+    panels keep one size. `groups` is [(heading, number of panels)]. With one group (or
+    none), panel_grid as is, without a heading.
+
+    Returns (figure, [(holder, axes)] per group): holder is the block's SubFigure (the
+    figure itself with one group), where the block's legend goes (figure_legend).
+    """
+    groups = list(groups)
+    if len(groups) <= 1:
+        fig, axes = panel_grid(groups[0][1] if groups else 0, width=width, height=height,
+                               ncols_max=ncols_max)
+        return fig, [(fig, axes)]
+    ncols = min(ncols_max, max(1, max(n for _, n in groups)))
+    rows = [max(1, math.ceil(n / ncols)) for _, n in groups]
+    fig = plt.figure(figsize=(width * ncols, height * sum(rows) + 0.4 * len(groups)),
+                     constrained_layout=True)
+    holders = fig.subfigures(len(groups), 1, height_ratios=rows, squeeze=False)[:, 0]
+    blocks = []
+    for holder, (heading, n), nrows in zip(holders, groups, rows):
+        flat = list(holder.subplots(nrows, ncols, squeeze=False).flat)
+        for ax in flat[n:]:
+            ax.set_visible(False)
+        holder.suptitle(heading, x=0.0, ha="left", fontweight="bold")
+        blocks.append((holder, flat[:n]))
+    return fig, blocks
+
+
 def threads_axis(ax, threads) -> None:
     """x axis of thread counts: a tick at each count, log2 when they span 4x or more."""
     ticks = sorted(set(int(t) for t in threads))
@@ -108,7 +139,7 @@ def band_handle() -> Patch:
 
 def figure_legend(fig, handles: list) -> None:
     """The legend outside the panels, on the right (savefig(bbox_inches="tight") keeps it
-    in frame)."""
+    in frame); `fig` may be a block of grouped_panel_grid (a SubFigure)."""
     fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 0.95), fontsize="small")
 
 

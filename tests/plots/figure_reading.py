@@ -18,3 +18,23 @@ def band_limits(ax, label):
     (band,) = [c for c in ax.collections if c.get_label() == label]
     vertices = band.get_paths()[0].vertices
     return sorted(set(vertices[:, 0])), vertices[:, 1].min(), vertices[:, 1].max()
+
+
+def block_headings(fig) -> list[str]:
+    """The headings of a figure's blocks of panels (style.grouped_panel_grid), top down;
+    [] when its panels are one grid."""
+    return [sub._suptitle.get_text() for sub in fig.subfigs]
+
+
+def block_titles(fig) -> list[list[str]]:
+    """The titles of the visible panels of each block, top down (one list when the
+    panels are one grid); a title's first line only (the structure)."""
+    holders = fig.subfigs or [fig]
+    return [[ax.get_title().splitlines()[0] for ax in holder.axes if ax.get_visible()]
+            for holder in holders]
+
+
+def block_legends(fig) -> list[list[str]]:
+    """The legend entries of each block, top down."""
+    holders = fig.subfigs or [fig]
+    return [[t.get_text() for t in holder.legends[0].get_texts()] for holder in holders]

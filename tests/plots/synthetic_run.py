@@ -125,9 +125,31 @@ def samples_of(result: dict, values, *, step_ms=10.0, warmup_ms=100.0, measure_m
     return out
 
 
+# The kinds of the suite's structures (smrlab list --format json), peers included.
+STRUCTURE_KINDS = {
+    "treiber_stack": "pool", "michael_scott_queue": "pool", "libcds_treiber_stack": "pool",
+    "urcu_lfstack": "pool", "sundell_tsigas_deque": "deque",
+    "harris_michael_list": "set", "harris_list": "set", "michael_hash_map": "set",
+    "natarajan_mittal_bst": "set", "libcds_ellen_bintree": "set",
+}
+
+
+def structure_kind(structure: str) -> str:
+    """The kind `smrlab list` gives the structure: STRUCTURE_KINDS, else by its name
+    (..deque: deque; a list, tree, map or bst: set; else pool)."""
+    if structure in STRUCTURE_KINDS:
+        return STRUCTURE_KINDS[structure]
+    if structure.endswith("deque"):
+        return "deque"
+    if any(word in structure for word in ("list", "tree", "map", "bst")):
+        return "set"
+    return "pool"
+
+
 def compatibility(schemes, structures, unavailable=None, trait_overrides=None):
     """The `compatibility` value of meta.json (the shape of `smrlab list --format json`);
-    unavailable maps (scheme, structure) to the reason."""
+    unavailable maps (scheme, structure) to the reason; each structure's kind is
+    structure_kind's."""
     unavailable = unavailable or {}
     return {
         "schemes": [
@@ -138,7 +160,7 @@ def compatibility(schemes, structures, unavailable=None, trait_overrides=None):
             for s in schemes
         ],
         "structures": [
-            {"name": d, "kind": "pool", "description": f"the {d}",
+            {"name": d, "kind": structure_kind(d), "description": f"the {d}",
              "traverses_deleted_nodes": d.endswith("deque"), "hazards_per_thread": 2,
              "links_per_node": 1, "transient_links": 0}
             for d in structures
@@ -149,6 +171,37 @@ def compatibility(schemes, structures, unavailable=None, trait_overrides=None):
             for d in structures for s in schemes
         ],
     }
+
+
+# Structures of all three kinds, in the order of their names (which mixes the kinds), with
+# a workload of their kind each; ebr runs all, hprc all but the lists.
+KIND_STRUCTURES = ("harris_michael_list", "michael_scott_queue", "natarajan_mittal_bst",
+                   "sundell_tsigas_deque", "treiber_stack")
+KIND_WORKLOADS = {"pool": "push50_pop50", "deque": "deque_push50_pop50",
+                  "set": "insert25_remove25_lookup50 keys=1000 uniform"}
+
+
+def kinds_of(structures=KIND_STRUCTURES) -> dict:
+    """{structure: kind}, as structure_kinds.kinds_from_meta reads it from a meta.json
+    with compatibility(..., structures)."""
+    return {s: structure_kind(s) for s in structures}
+
+
+def kinds_rows(structures=KIND_STRUCTURES):
+    """results.csv rows of ebr and hprc on `structures`, 1 and 2 threads, 3 trials: the
+    median throughput is (structure's index + 1) Mops/s per thread, the peak 10 x that."""
+    rows = []
+    for i, structure in enumerate(structures):
+        workload = KIND_WORKLOADS[structure_kind(structure)]
+        for scheme in ("ebr", "hprc"):
+            if scheme == "hprc" and structure.endswith("list"):
+                continue
+            for threads in (1, 2):
+                for trial, factor in ((1, 0.9), (2, 1.0), (3, 1.1)):
+                    rows.append(row(scheme, threads, trial, (i + 1) * threads * factor * 1e6,
+                                    10 * (i + 1) * threads, structure=structure,
+                                    workload=workload, bound=8 * threads))
+    return rows
 
 
 def meta(**extra):

@@ -7,8 +7,9 @@ import pandas as pd
 import pytest
 from matplotlib.container import BarContainer, ErrorbarContainer
 
-from smrlab_plots import allocators, data, style
-from synthetic_run import row
+from smrlab_plots import allocators, data, structure_kinds, style
+from figure_reading import block_headings, block_titles
+from synthetic_run import kinds_of, kinds_rows, row
 
 
 def rows():
@@ -114,3 +115,19 @@ def test_variants_other_than_allocator_split_panels():
     assert [t.splitlines()[2] for t in titles] == ["pin=compact", "pin=scatter"]
     assert bars(fig.axes[1]) == {"jemalloc": {"ebr": pytest.approx(7)},
                                  "system": {"ebr": pytest.approx(7)}}
+
+
+def test_panels_are_grouped_by_kind_one_legend():
+    two = [dict(r, allocator=a, allocator_bytes_peak=1 << 20)
+           for r in kinds_rows() for a in ("system", "jemalloc")]
+    ok = data.ok_rows(pd.DataFrame(two))
+    colours = style.category_colours(data.allocators(ok))
+    fig = allocators.draw_allocator_memory(
+        allocators.allocator_summary(ok, "allocator_bytes_peak", 2), colours, "sets",
+        kinds_of())
+    assert block_headings(fig) == [structure_kinds.kind_title(k) for k in ("pool", "deque", "set")]
+    assert block_titles(fig) == [["michael_scott_queue", "treiber_stack"],
+                                 ["sundell_tsigas_deque"],
+                                 ["harris_michael_list", "natarajan_mittal_bst"]]
+    assert [len(sub.legends) for sub in fig.subfigs] == [1, 0, 0]
+    assert fig._suptitle.get_text().endswith(" — sets")

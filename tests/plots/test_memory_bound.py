@@ -6,16 +6,18 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from smrlab_plots import data, memory_bound, style
-from figure_reading import band_limits, lines_by_label
-from synthetic_run import known_rows, row
+from smrlab_plots import data, memory_bound, structure_kinds, style
+from figure_reading import band_limits, block_headings, block_legends, block_titles
+from figure_reading import lines_by_label
+from synthetic_run import kinds_of, kinds_rows, known_rows, row
 
 
-def draw(rows, variants=None):
+def draw(rows, variants=None, kinds=None):
     ok = data.ok_rows(pd.DataFrame(rows))
     colours = style.scheme_colours(ok["scheme"])
     return memory_bound.draw_memory_bound(
-        data.summarise(ok, "unreclaimed_peak", variants), data.bounds(ok, variants), colours)
+        data.summarise(ok, "unreclaimed_peak", variants), data.bounds(ok, variants), colours,
+        kinds=kinds)
 
 
 def test_bound_is_dotted_in_the_scheme_colour():
@@ -66,3 +68,20 @@ def test_medians_per_thread_count():
     lines = lines_by_label(draw(known_rows()))
     (ebr,) = lines["ebr"]
     assert list(ebr.get_ydata()) == pytest.approx([200, 2000])
+
+
+def test_panels_are_grouped_by_kind_with_their_bounds():
+    fig = draw(kinds_rows(), kinds=kinds_of())
+    assert block_headings(fig) == [structure_kinds.kind_title(k) for k in ("pool", "deque", "set")]
+    assert block_titles(fig) == [["michael_scott_queue", "treiber_stack"],
+                                 ["sundell_tsigas_deque"],
+                                 ["harris_michael_list", "natarajan_mittal_bst"]]
+    assert block_legends(fig) == [["ebr", "hprc", "scheme's bound", "min–max over trials"]] * 3
+    deque = [ax for ax in fig.axes if ax.get_title().startswith("sundell_tsigas_deque")][0]
+    lines = {line.get_label(): list(line.get_ydata()) for line in deque.get_lines()}
+    assert lines["ebr"] == [40, 80] and lines["hprc bound"] == [8, 16]
+
+
+def test_without_kinds_one_grid():
+    fig = draw(kinds_rows())
+    assert block_headings(fig) == [] and len(block_titles(fig)[0]) == 5

@@ -6,8 +6,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from smrlab_plots import data, over_time, style
-from synthetic_run import row, samples_of
+from smrlab_plots import data, over_time, structure_kinds, style
+from figure_reading import block_headings, block_titles
+from synthetic_run import kinds_of, kinds_rows, row, samples_of
 
 
 def series(trial, scale):
@@ -161,3 +162,20 @@ def test_a_trial_stopped_at_the_memory_cap_is_drawn_and_its_end_marked():
     assert capped.get_marker() == over_time.CAPPED_MARKER
     assert list(capped.get_ydata()) == [series(1, 10 ** 5)[-1]]
     assert "hp stopped at the memory cap" not in lines
+
+
+def test_panels_are_grouped_by_kind():
+    rows = kinds_rows()
+    ok = data.ok_rows(pd.DataFrame(rows))
+    frame = pd.DataFrame([x for r in rows for x in samples_of(r, [1, 2, 3, 2])])
+    frame["t_s"] = frame["t_ms"] / 1000
+    chosen, _ = over_time.select_trials(ok, frame)
+    fig = over_time.draw_over_time(chosen, frame, style.scheme_colours(ok["scheme"]),
+                                   kinds=kinds_of())
+    assert block_headings(fig) == [structure_kinds.kind_title(k) for k in ("pool", "deque", "set")]
+    assert block_titles(fig) == [["michael_scott_queue", "treiber_stack"],
+                                 ["sundell_tsigas_deque"],
+                                 ["harris_michael_list", "natarajan_mittal_bst"]]
+    (deque,) = [ax for ax in fig.subfigs[1].axes if ax.get_visible()]
+    assert [line.get_label() for line in deque.get_lines()] == \
+        ["ebr", "ebr bound", "hprc", "hprc bound"]

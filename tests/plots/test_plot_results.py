@@ -19,14 +19,18 @@ import script_runner
 
 from smrlab_plots import data
 from synthetic_run import (
-    RESULT_COLUMNS, TIMESERIES_COLUMNS, known_rows, row, samples_of, stall_run, write_meta,
-    write_micro, write_results, write_timeseries,
+    KIND_STRUCTURES, RESULT_COLUMNS, TIMESERIES_COLUMNS, compatibility, kinds_rows, known_rows,
+    meta, row, samples_of, stall_run, write_meta, write_micro, write_results, write_timeseries,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "plots" / "plot_results.py"
 ALL_FIGURES = ("throughput", "memory_bound", "unreclaimed_over_time", "allocator_comparison",
                "allocator_memory", "micro_costs", "harness_overhead", "compatibility")
+# The figures grouped by structure kind: also written per kind when a run has several.
+BY_KIND = ("throughput", "memory_bound", "unreclaimed_over_time", "allocator_comparison",
+           "allocator_memory")
+STALL_KINDS = ("pool", "deque")  # treiber_stack, sundell_tsigas_deque
 
 
 def run_script(*args):
@@ -45,11 +49,12 @@ def test_writes_every_figure_as_png_and_svg(stall):
     run, result = stall
     assert result.returncode == 0, result.stderr
     figures = run / "figures"
-    for stem in ALL_FIGURES:
+    stems = list(ALL_FIGURES) + [f"{s}_{k}" for s in BY_KIND for k in STALL_KINDS]
+    for stem in stems:
         assert (figures / f"{stem}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", stem
         assert "<svg" in (figures / f"{stem}.svg").read_text(), stem
     printed = result.stdout.split()
-    assert len(printed) == 2 * len(ALL_FIGURES) + 1
+    assert len(printed) == 2 * len(stems) + 1
     assert printed[-1] == str(figures / "index.html")
 
 
@@ -57,7 +62,13 @@ def test_index_shows_every_figure_the_metadata_and_the_matrix(stall):
     run, _ = stall
     page = (run / "figures" / "index.html").read_text()
     for stem in ALL_FIGURES:
-        assert f'src="{stem}.png"' in page and f'href="{stem}.svg"' in page, stem
+        assert f'href="{stem}.png"' in page and f'href="{stem}.svg"' in page, stem
+        if stem not in BY_KIND:
+            assert f'src="{stem}.png"' in page, stem
+    for stem in BY_KIND:  # the per-kind figures inline, the one of every kind linked
+        assert f'src="{stem}.png"' not in page, stem
+        for kind in STALL_KINDS:
+            assert f'src="{stem}_{kind}.png"' in page and f'href="{stem}_{kind}.svg"' in page
     for value in ("2025-01-31T14:02:11Z", "0.4.2", "testhost", "Test &lt;CPU&gt; 9000",
                   "packages: 1, numa_nodes: 2, cores: 4, pus: 8", "GNU 12.2.0", "Release",
                   "-O2 -g", "abc1234-dirty", "workloads/presets/stall.toml",
@@ -131,6 +142,66 @@ def test_timeseries_without_phase_is_drawn(tmp_path):
     page = (d / "figures" / "index.html").read_text()
     assert 'src="unreclaimed_over_time.png"' in page
     assert "shaded from warmup_s" in page
+
+
+def kinds_run(tmp_path, meta_value=None, listed=KIND_STRUCTURES):
+    """A run of structures of all three kinds; meta.json's compatibility lists `listed`
+    (with meta_value, that meta.json instead; "" for none at all)."""
+    d = tmp_path / "run"
+    write_results(d, kinds_rows())
+    if meta_value is None:
+        meta_value = meta(compatibility=compatibility(["ebr", "hprc"], list(listed)))
+    if meta_value != "":
+        write_meta(d, meta_value)
+    result = run_script(d)
+    assert result.returncode == 0, result.stderr
+    return d / "figures", result
+
+
+def test_three_kinds_get_a_figure_each_shown_in_kind_order(tmp_path):
+    figures, result = kinds_run(tmp_path)
+    for stem in ("throughput", "memory_bound"):
+        assert (figures / f"{stem}.png").is_file()  # every kind, a block of panels each
+        for kind in ("pool", "deque", "set"):
+            assert (figures / f"{stem}_{kind}.png").is_file()
+            assert (figures / f"{stem}_{kind}.svg").is_file()
+        assert not (figures / f"{stem}_other.png").exists()
+    page = (figures / "index.html").read_text()
+    at = [page.index(f'<h3 id="throughput_{k}">') for k in ("pool", "deque", "set")]
+    assert at == sorted(at) and at[-1] < page.index('<h2 id="memory_bound">')
+    assert page.index('src="throughput_pool.png"') > at[0]
+    assert "<h3 id=\"throughput_set\">Sets: insert/remove/lookup mixes" in page
+    assert 'src="throughput.png"' not in page and 'href="throughput.png"' in page
+    assert "Every kind in one figure" in page
+    assert "group &quot;other&quot;" not in page  # every structure has a kind
+
+
+@pytest.mark.parametrize("meta_value", [
+    "",                                                    # no meta.json
+    meta(),                                                # no compatibility key
+    meta(compatibility={"matrix": [], "structures": [{"name": s} for s in KIND_STRUCTURES]}),
+], ids=["no-meta", "no-compatibility", "no-kinds"])
+def test_run_without_kinds_still_plots_one_group(tmp_path, meta_value):
+    figures, _ = kinds_run(tmp_path, meta_value)
+    assert (figures / "throughput.png").is_file() and (figures / "memory_bound.png").is_file()
+    assert not list(figures.glob("throughput_*")) and not list(figures.glob("memory_bound_*"))
+    page = (figures / "index.html").read_text()
+    assert 'src="throughput.png"' in page and 'src="memory_bound.png"' in page
+    assert "Structures without a kind, drawn in the group &quot;other&quot;: " \
+           "harris_michael_list, michael_scott_queue, natarajan_mittal_bst, " \
+           "sundell_tsigas_deque, treiber_stack (meta.json lists no structure kinds" in page
+
+
+def test_structures_meta_json_does_not_list_are_the_group_other(tmp_path):
+    figures, _ = kinds_run(tmp_path, listed=["treiber_stack", "natarajan_mittal_bst"])
+    assert sorted(p.name for p in figures.glob("throughput_*.png")) == \
+        ["throughput_other.png", "throughput_pool.png", "throughput_set.png"]
+    page = (figures / "index.html").read_text()
+    assert '<h3 id="throughput_other">Other structures (kind not in meta.json)</h3>' in page
+    assert page.index('id="throughput_set"') < page.index('id="throughput_other"')
+    assert "drawn in the group &quot;other&quot;: harris_michael_list, michael_scott_queue, " \
+           "sundell_tsigas_deque (meta.json&#x27;s compatibility.structures does not list " \
+           "them)" in page
 
 
 # --------------------------------------------------------------------------- bad input

@@ -107,3 +107,17 @@ def test_index_when_nothing_was_skipped_and_no_problem(tmp_path):
     page = write(tmp_path, meta(), results=results, ok=data.ok_rows(results), skipped=[])
     assert "None: every figure was drawn." in page
     assert "None: every trial has status, valid and teardown ok." in page
+
+
+def test_figure_with_kind_parts_shows_each_kind_and_links_the_whole(tmp_path):
+    entry = report.FigureEntry("throughput", "Throughput against threads", parts=[
+        report.FigurePart("throughput_pool", "pools (stacks, queues): push/pop mixes"),
+        report.FigurePart("throughput_set", "sets: insert/remove/lookup mixes over a key range"),
+    ])
+    page = write(tmp_path, meta(), drawn=[entry])
+    assert '<h3 id="throughput_pool">Pools (stacks, queues): push/pop mixes</h3>' in page
+    assert page.index('src="throughput_pool.png"') < page.index('src="throughput_set.png"')
+    assert 'href="throughput_set.svg"' in page
+    assert 'src="throughput.png"' not in page
+    assert '<a href="throughput.png">throughput.png</a> · ' \
+           '<a href="throughput.svg">throughput.svg</a>' in page
