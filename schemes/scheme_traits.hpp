@@ -82,6 +82,10 @@ struct structure_requirements {
   // phases entered by reserving the references they touch (schemes/read_phases.hpp), so it
   // pairs with schemes that restart read phases (restarts_read_phases: NBR).
   bool read_write_phases = false;
+  // Its nodes' links form cycles that outlive the nodes' removal (the Ellen et al. tree: an
+  // update field holds an Info record whose fields point back at the node), which a scheme
+  // that counts links never frees: it pairs only with schemes whose links are not counted.
+  bool cyclic_links = false;
 };
 
 // Everything a scheme's bound formula may depend on.
@@ -155,7 +159,7 @@ struct requirement_check {
   bool scheme_requires = false;
 };
 
-constexpr std::array<requirement_check, 3> requirement_checks(const scheme_traits& s,
+constexpr std::array<requirement_check, 4> requirement_checks(const scheme_traits& s,
                                                               const structure_requirements& r) {
   return {
       requirement_check{"traverses_deleted_nodes", r.traverses_deleted_nodes,
@@ -168,6 +172,9 @@ constexpr std::array<requirement_check, 3> requirement_checks(const scheme_trait
                         "hint, or a link frozen in a deleted node still linked), and this scheme "
                         "protects only what a thread could reach when it started or protected "
                         "itself; only link-counting schemes keep such a node alive"},
+      requirement_check{"uncounted_links", r.cyclic_links, !s.counted_links,
+                        "links its nodes in cycles (an update field holds an Info record that "
+                        "points back at the node), which a scheme that counts links never frees"},
       requirement_check{"read_write_phases", s.restarts_read_phases, r.read_write_phases,
                         "restarts an operation's read phase to neutralise it and protects only "
                         "what a write phase reserved, and the structure is not written in "
