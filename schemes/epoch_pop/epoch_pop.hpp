@@ -132,8 +132,13 @@ struct epoch_pop : pointer_scheme_types {
           hazards_(own_slot().hazards, d.hazards_per_thread(), name, d.pings()),
           pacing_(d.config()) {}
     // Frees what the epoch allows, and leaves the rest, with their epochs, to the domain's
-    // orphans: a live thread's next reclaim adopts them. Leaving pings no one.
+    // orphans: a live thread's next reclaim adopts them. Leaving pings no one. Outside any
+    // operation this thread holds no epoch back, so two advances (which succeed unless another
+    // thread is pinned behind) make everything it retired expire: a thread that leaves while no
+    // other holds the epoch back (the harness's prefill thread) leaves no orphans, which would
+    // otherwise sit on top of the live threads' N·R until adopted.
     ~thread_handle() {
+      owner().try_advance();
       owner().try_advance();
       free_expired(owner().epoch());
       pacing_.flush(counters());
