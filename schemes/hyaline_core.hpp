@@ -128,11 +128,21 @@ struct hyaline_family {
       return ref<T>(p);
     }
 
-    // NewNode; in hyaline_s, born in the current era.
+    // NewNode; in hyaline_s, born in the current era. Inside an operation the maker's slot
+    // covers the birth era too, raised before the node can be published: the ref protects it
+    // like one from deref, so a node this thread made and published, then another thread
+    // retired (ellen_bst's DInfo, which its remove reads on), is not freed under it (a retire
+    // skips slots whose access era is older than the batch's births).
     template <class T, class... Args>
     ref<T> make(Args&&... args) {
       T* p = new T(std::forward<Args>(args)...);
-      if constexpr (Robust) set_birth(p);
+      if constexpr (Robust) {
+        set_birth(p);
+        const std::uint64_t birth = static_cast<hyaline_s_node*>(p)->birth_era();
+        if (nesting_ != 0 && access_ < birth) {
+          access_ = this->owner().slots().raise_access(slot_, access_, birth);
+        }
+      }
       this->counters().count_allocated();
       return ref<T>(marked_ptr<T>(p));
     }
